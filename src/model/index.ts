@@ -1,0 +1,8 @@
+/**
+ * The shared vocabulary of Relay Monitor: label sets, matchers, durations, samples and metadata.
+ * Imports nothing else of ours.
+ */
+export * from "./duration.js";
+export * from "./labels.js";
+export * from "./matchers.js";
+export * from "./sample.js";
