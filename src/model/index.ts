@@ -3,6 +3,7 @@
  * Imports nothing else of ours.
  */
 export * from "./duration.js";
+export * from "./family.js";
 export * from "./labels.js";
 export * from "./matchers.js";
 export * from "./sample.js";
