@@ -6,4 +6,5 @@ export * from "./duration.js";
 export * from "./family.js";
 export * from "./labels.js";
 export * from "./matchers.js";
+export * from "./relabel.js";
 export * from "./sample.js";
