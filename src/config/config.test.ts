@@ -145,12 +145,8 @@ describe("bad files: every problem, with its path and the expected form", () => 
       ],
     ],
     [
-      'scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - regex: "("\n',
-      [
-        expect.stringMatching(
-          /^scrape_configs\[0\]\.relabel_configs\[0\]\.regex: invalid regular expression "\("/,
-        ),
-      ],
+      'scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - regex: "("\n        action: keep\n        source_labels: [a]\n',
+      [expect.stringMatching(/^scrape_configs\[0\]\.relabel_configs\[0\]: .*\(/)],
     ],
     [
       'scrape_configs:\n  - job_name: x\n    static_configs:\n      - labels: {"bad-name": v}\n',
@@ -173,6 +169,10 @@ describe("bad files: every problem, with its path and the expected form", () => 
       [
         'collectors.host.job_name: job name "node" is also used by scrape_configs[0]; rename one or disable collectors.host',
       ],
+    ],
+    [
+      "scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action: hashmod\n        source_labels: [a]\n",
+      [expect.stringMatching(/^scrape_configs\[0\]\.relabel_configs\[0\]: .*modulus/)],
     ],
     ["scrape_configs: 3\n", ["scrape_configs: expected array, got 3"]],
     ["- a\n- b\n", [": expected a mapping at the top level"]],

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { byteSize, duration, labelName, labelSet, limit, regexString, shown } from "./types.js";
+import { compileRelabel, InvalidRelabelConfigError } from "../model/index.js";
+import { byteSize, duration, labelName, labelSet, limit, shown } from "./types.js";
 
 const RELABEL_ACTIONS = [
   "replace",
@@ -16,23 +17,32 @@ const RELABEL_ACTIONS = [
 ] as const;
 
 /** One relabelling step, with Prometheus's field names and defaults. */
-export const relabelConfigSchema = z.strictObject({
-  source_labels: z.array(labelName()).default([]),
-  separator: z.string().default(";"),
-  regex: regexString().default("(.*)"),
-  modulus: z.number().int().nonnegative().default(0),
-  target_label: z.string().default(""),
-  replacement: z.string().default("$1"),
-  action: z
-    .string()
-    .transform((s) => s.toLowerCase())
-    .pipe(
-      z.enum(RELABEL_ACTIONS, {
-        error: (iss) => `expected one of ${RELABEL_ACTIONS.join(", ")}, got ${shown(iss.input)}`,
-      }),
-    )
-    .default("replace"),
-});
+export const relabelConfigSchema = z
+  .strictObject({
+    source_labels: z.array(labelName()).default([]),
+    separator: z.string().default(";"),
+    regex: z.string().default("(.*)"),
+    modulus: z.number().int().nonnegative().default(0),
+    target_label: z.string().default(""),
+    replacement: z.string().default("$1"),
+    action: z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(
+        z.enum(RELABEL_ACTIONS, {
+          error: (iss) => `expected one of ${RELABEL_ACTIONS.join(", ")}, got ${shown(iss.input)}`,
+        }),
+      )
+      .default("replace"),
+  })
+  .superRefine((cfg, ctx) => {
+    try {
+      compileRelabel(cfg);
+    } catch (err) {
+      if (!(err instanceof InvalidRelabelConfigError)) throw err;
+      ctx.addIssue({ code: "custom", message: err.message });
+    }
+  });
 
 const HOST_PORT_RE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/;
 
