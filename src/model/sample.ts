@@ -22,6 +22,10 @@ const u32 = new Uint32Array(f64.buffer);
 /**
  * The value Prometheus writes to mark a series stale: the NaN with bit pattern 0x7ff0000000000002.
  * It is distinct from an ordinary NaN sample value.
+ *
+ * Beware: V8 canonicalises NaN payloads stored in plain JS number arrays (`[v]`, `push(v)`,
+ * `Float64Array.from([v])`), which turns the marker into an ordinary NaN. Keep sample values in
+ * typed arrays (element assignment keeps the bits), object fields or variables.
  */
 export const STALE_NAN: number = (() => {
   u32[0] = 2;
