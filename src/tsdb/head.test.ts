@@ -1,0 +1,211 @@
+import { describe, expect, it } from "vitest";
+import { labelsFromRecord, Matcher } from "../model/index.js";
+import { OutOfBoundsError, type Series } from "../storage/index.js";
+import { Head, type WALSamples, type WALSeries, type WriteAheadLog } from "./head.js";
+import { runStorageSuite } from "./storage.case.js";
+
+runStorageSuite("Head", () => new Head());
+
+const L = labelsFromRecord;
+const name = (n: string) => new Matcher("=", "__name__", n);
+
+function read(series: Series): [number, number][] {
+  const out: [number, number][] = [];
+  const it = series.iterator();
+  while (it.next()) out.push([it.t, it.v]);
+  return out;
+}
+
+/** A WAL that records what it was given and lets the test decide when each call resolves. */
+class RecordingWAL implements WriteAheadLog {
+  readonly series: WALSeries[] = [];
+  readonly samples: [number, number, number][] = [];
+  readonly waiting: (() => void)[] = [];
+  fail = false;
+  log(series: readonly WALSeries[], samples: WALSamples): Promise<void> {
+    if (this.fail) return Promise.reject(new Error("disk full"));
+    this.series.push(...series);
+    for (let i = 0; i < samples.refs.length; i++) {
+      this.samples.push([samples.refs[i]!, samples.ts[i]!, samples.vs[i]!]);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
+
+describe("Head", () => {
+  it("cuts chunks of about 120 samples aligned to the chunk range", async () => {
+    const head = new Head();
+    const app = head.appender();
+    for (let i = 0; i < 4 * 240; i++) app.append(0, L({ __name__: "c" }), i * 15_000, i);
+    await app.commit();
+    expect(head.stats().headStats.chunkCount).toBe(8);
+    const app2 = head.appender();
+    app2.append(0, L({ __name__: "c" }), 4 * 3600_000, 1);
+    await app2.commit();
+    expect(head.stats().headStats.chunkCount).toBe(9);
+  });
+
+  it("gives each select a snapshot that later commits do not change", async () => {
+    const head = new Head();
+    const app = head.appender();
+    for (let i = 0; i < 10; i++) app.append(0, L({ __name__: "s" }), i, i);
+    await app.commit();
+    const [series] = await head.querier(0, 1000).select([name("s")]);
+    const more = head.appender();
+    for (let i = 10; i < 300; i++) more.append(0, L({ __name__: "s" }), i, i);
+    await more.commit();
+    expect(read(series!).length).toBe(10);
+    const [fresh] = await head.querier(0, 1000).select([name("s")]);
+    expect(read(fresh!).length).toBe(300);
+  });
+
+  it("removes series a rolled-back batch created, even with interleaved batches", async () => {
+    const head = new Head();
+    const a = head.appender();
+    const b = head.appender();
+    const ref = a.append(0, L({ __name__: "shared" }), 1, 1);
+    b.append(ref, null, 2, 2);
+    a.append(0, L({ __name__: "only_a" }), 1, 1);
+    a.rollback();
+    expect(head.numSeries).toBe(1);
+    b.rollback();
+    expect(head.numSeries).toBe(0);
+    expect(head.postings.labelNames()).toEqual([]);
+    const c = head.appender();
+    const d = head.appender();
+    c.append(0, L({ __name__: "x" }), 1, 1);
+    d.append(0, L({ __name__: "x" }), 1, 1);
+    await d.commit();
+    c.rollback();
+    expect(head.numSeries).toBe(1);
+    expect(read((await head.querier(0, 10).select([name("x")]))[0]!)).toEqual([[1, 1]]);
+  });
+
+  it("drops at commit a sample another batch made out of order meanwhile", async () => {
+    const head = new Head();
+    const a = head.appender();
+    const b = head.appender();
+    a.append(0, L({ __name__: "r" }), 10, 1);
+    b.append(0, L({ __name__: "r" }), 20, 2);
+    await b.commit();
+    await a.commit();
+    expect(read((await head.querier(0, 100).select([name("r")]))[0]!)).toEqual([[20, 2]]);
+    expect(head.outOfOrderDropped).toBe(1);
+  });
+
+  it("rejects samples older than the appendable window", () => {
+    const head = new Head({ minValidTime: 1000 });
+    const app = head.appender();
+    expect(() => app.append(0, L({ __name__: "o" }), 999, 1)).toThrow(OutOfBoundsError);
+    expect(head.numSeries).toBe(0);
+    app.append(0, L({ __name__: "o" }), 10 * 3600_000, 1);
+    return app.commit().then(() => {
+      const next = head.appender();
+      expect(() => next.append(0, L({ __name__: "p" }), 8 * 3600_000, 1)).toThrow(OutOfBoundsError);
+      expect(() => next.append(0, L({ __name__: "p" }), 9.5 * 3600_000, 1)).not.toThrow();
+    });
+  });
+
+  it("logs new series once and samples before they become visible", async () => {
+    const wal = new RecordingWAL();
+    const head = new Head({ wal });
+    const app = head.appender();
+    const ref = app.append(0, L({ __name__: "w" }), 1, 1);
+    app.append(ref, null, 2, 2);
+    const done = app.commit();
+    expect(wal.series).toEqual([{ ref, labels: L({ __name__: "w" }) }]);
+    expect(wal.samples).toEqual([
+      [ref, 1, 1],
+      [ref, 2, 2],
+    ]);
+    expect(await head.querier(0, 10).select([name("w")])).toEqual([]);
+    wal.waiting.shift()!();
+    await done;
+    expect(read((await head.querier(0, 10).select([name("w")]))[0]!)).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    const next = head.appender();
+    next.append(ref, null, 3, 3);
+    const done2 = next.commit();
+    wal.waiting.shift()!();
+    await done2;
+    expect(wal.series.length).toBe(1);
+  });
+
+  it("discards a batch whose WAL write fails and logs its series again next time", async () => {
+    const wal = new RecordingWAL();
+    const head = new Head({ wal });
+    wal.fail = true;
+    const app = head.appender();
+    app.append(0, L({ __name__: "f" }), 1, 1);
+    await expect(app.commit()).rejects.toThrow("disk full");
+    expect(head.numSeries).toBe(0);
+    wal.fail = false;
+    const again = head.appender();
+    again.append(0, L({ __name__: "f" }), 1, 1);
+    const done = again.commit();
+    wal.waiting.shift()!();
+    await done;
+    expect(wal.series.map((s) => s.labels)).toEqual([L({ __name__: "f" })]);
+  });
+
+  it("rebuilds the same head from replayed records, keeping refs", async () => {
+    const wal = new RecordingWAL();
+    const head = new Head({ wal });
+    const app = head.appender();
+    for (let i = 0; i < 300; i++) {
+      app.append(0, L({ __name__: "a", i: String(i % 3) }), i * 1000, i);
+    }
+    const done = app.commit();
+    wal.waiting.shift()!();
+    await done;
+    const replayed = new Head();
+    const aliases = replayed.replaySeries(wal.series);
+    const n = wal.samples.length;
+    const samples: WALSamples = {
+      refs: Uint32Array.from(wal.samples, (s) => s[0]),
+      ts: Float64Array.from(wal.samples, (s) => s[1]),
+      vs: Float64Array.from(wal.samples, (s) => s[2]),
+    };
+    expect(replayed.replaySamples(samples, aliases)).toBe(n);
+    const q1 = await head.querier(0, 1e9).select([name("a")]);
+    const q2 = await replayed.querier(0, 1e9).select([name("a")]);
+    expect(q2.map((s) => [s.labels, read(s)])).toEqual(q1.map((s) => [s.labels, read(s)]));
+    expect(replayed.ref(L({ __name__: "a", i: "1" }))).toBe(head.ref(L({ __name__: "a", i: "1" })));
+    const next = replayed.appender();
+    const fresh = next.append(0, L({ __name__: "new" }), 1e6, 1);
+    expect(fresh).toBeGreaterThan(3);
+    expect(replayed.replaySeries([{ ref: 99, labels: L({ __name__: "a", i: "0" }) }]).get(99)).toBe(
+      head.ref(L({ __name__: "a", i: "0" })),
+    );
+  });
+
+  it("reports statistics in Prometheus's /api/v1/status/tsdb shape", async () => {
+    const head = new Head();
+    const app = head.appender();
+    app.append(0, L({ __name__: "up", job: "node" }), 1000, 1);
+    app.append(0, L({ __name__: "up", job: "api" }), 2000, 1);
+    app.append(0, L({ __name__: "go_info", job: "api" }), 3000, 1);
+    await app.commit();
+    expect(head.stats(2)).toEqual({
+      headStats: { numSeries: 3, numLabelPairs: 4, chunkCount: 3, minTime: 1000, maxTime: 3000 },
+      seriesCountByMetricName: [
+        { name: "up", value: 2 },
+        { name: "go_info", value: 1 },
+      ],
+      labelValueCountByLabelName: [
+        { name: "__name__", value: 2 },
+        { name: "job", value: 2 },
+      ],
+      memoryInBytesByLabelName: [
+        { name: "__name__", value: 11 },
+        { name: "job", value: 10 },
+      ],
+      seriesCountByLabelValuePair: [
+        { name: "__name__=up", value: 2 },
+        { name: "job=api", value: 2 },
+      ],
+    });
+  });
+});

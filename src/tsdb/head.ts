@@ -1,0 +1,768 @@
+import {
+  compareLabels,
+  type Label,
+  type Labels,
+  labelsKey,
+  type Matcher,
+  METRIC_NAME,
+  type MetricMetadata,
+} from "../model/index.js";
+import {
+  type Appender,
+  DuplicateSampleError,
+  InvalidLabelsError,
+  OutOfBoundsError,
+  OutOfOrderError,
+  type Querier,
+  type SampleIterator,
+  type SelectHints,
+  type Series,
+  type SeriesRef,
+  type Storage,
+  StorageError,
+} from "../storage/index.js";
+import { XORAppender, type XORChunk, XORIterator } from "./chunk.js";
+import { MemPostings, type Postings } from "./postings.js";
+
+/** A series record as the head hands it to a write-ahead log (and takes it back on replay). */
+export interface WALSeries {
+  readonly ref: SeriesRef;
+  readonly labels: Labels;
+}
+
+/**
+ * Samples in columnar form: `refs[i]`, `ts[i]`, `vs[i]` make sample i. The arrays have exactly the
+ * batch's length. Values are a Float64Array so NaN payloads (the stale marker) survive.
+ */
+export interface WALSamples {
+  readonly refs: Uint32Array;
+  readonly ts: Float64Array;
+  readonly vs: Float64Array;
+}
+
+/**
+ * What the head needs from a write-ahead log. `log` is called by `commit` before the batch becomes
+ * visible, with the series first referenced by this batch and its samples; `commit` resolves only
+ * once `log` has. Calls are made in commit order; the arrays are only valid during the call
+ * (copy them if kept). If `log` rejects, the batch is discarded and `commit` rejects.
+ */
+export interface WriteAheadLog {
+  log(series: readonly WALSeries[], samples: WALSamples): Promise<void>;
+}
+
+/** Options of {@link Head}. */
+export interface HeadOptions {
+  /** Durability hook; without it a commit applies at once. */
+  wal?: WriteAheadLog;
+  /** Width (ms) of the ranges chunks are aligned to, as Prometheus's block range (default 2h). */
+  chunkRange?: number;
+  /** Target samples per chunk (default 120, as Prometheus). */
+  samplesPerChunk?: number;
+  /** Samples older than this (ms) are out of bounds (default: none). */
+  minValidTime?: number;
+}
+
+/** Head statistics in the shape of Prometheus's `/api/v1/status/tsdb` `data`. */
+export interface TSDBStatus {
+  headStats: {
+    numSeries: number;
+    numLabelPairs: number;
+    chunkCount: number;
+    minTime: number;
+    maxTime: number;
+  };
+  seriesCountByMetricName: { name: string; value: number }[];
+  labelValueCountByLabelName: { name: string; value: number }[];
+  memoryInBytesByLabelName: { name: string; value: number }[];
+  seriesCountByLabelValuePair: { name: string; value: number }[];
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const NO_CHUNKS: readonly XORChunk[] = Object.freeze([]);
+
+/** @internal One series in memory: its labels, closed chunks and the open chunk being appended to. */
+export class MemSeries {
+  chunks: XORChunk[] | null = null;
+  app: XORAppender | null = null;
+  minT = Number.POSITIVE_INFINITY;
+  maxT = Number.NEGATIVE_INFINITY;
+  nextAt = Number.NEGATIVE_INFINITY;
+  /** Samples staged for this series by appenders not yet finished. */
+  pending = 0;
+  /** True once a WAL has been given this series' record. */
+  logged = false;
+  /** The appender that staged the latest sample, and that sample's time and value bits. */
+  stageOwner = 0;
+  stageT = 0;
+  stageHi = 0;
+  stageLo = 0;
+
+  constructor(
+    readonly id: number,
+    readonly labels: Labels,
+  ) {}
+
+  get numChunks(): number {
+    return (this.chunks?.length ?? 0) + (this.app === null ? 0 : 1);
+  }
+}
+
+function rangeEnd(t: number, width: number): number {
+  return Math.floor(t / width) * width + width;
+}
+
+/** Prometheus's computeChunkEndTime: spread the remaining samples of a range over equal chunks. */
+function computeChunkEndTime(start: number, cur: number, max: number, ratioToFull: number): number {
+  const n = (max - start) / ((cur - start + 1) * ratioToFull);
+  if (n <= 1) return max;
+  return Math.floor(start + (max - start) / Math.floor(n));
+}
+
+/**
+ * Checks and normalises a label set for a new series: sorted, names unique and non-empty, empty
+ * values dropped, a metric name present.
+ */
+function validateLabels(labels: Labels): Labels {
+  if (labels.length === 0) throw new InvalidLabelsError("empty label set");
+  let ls = labels;
+  for (let i = 0; i < ls.length; i++) {
+    const l = ls[i]!;
+    if (l.value === "" || (i > 0 && ls[i - 1]!.name >= l.name)) {
+      ls = labels
+        .filter((x) => x.value !== "")
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      break;
+    }
+  }
+  let hasName = false;
+  for (let i = 0; i < ls.length; i++) {
+    const name = ls[i]!.name;
+    if (name === "") throw new InvalidLabelsError("label with an empty name");
+    if (i > 0 && ls[i - 1]!.name === name) {
+      throw new InvalidLabelsError(`duplicate label name ${JSON.stringify(name)}`);
+    }
+    if (name === METRIC_NAME) hasName = true;
+  }
+  if (!hasName) throw new InvalidLabelsError("label set has no metric name (__name__)");
+  return ls;
+}
+
+/**
+ * The in-memory head of the TSDB: series keyed by their canonical label key, samples in XOR chunks
+ * of about 120 samples cut at range boundaries like Prometheus's, and an inverted index. It is a
+ * complete {@link Storage}; a write-ahead log can sit in front of it through `options.wal`.
+ * Refs returned by appenders stay valid for the series' life in the head.
+ * @example
+ * const head = new Head();
+ * const app = head.appender();
+ * app.append(0, labelsFromRecord({ __name__: "up" }), 1000, 1);
+ * await app.commit();
+ */
+export class Head implements Storage {
+  readonly postings = new MemPostings();
+  private readonly byKey = new Map<string, MemSeries>();
+  private readonly series: (MemSeries | undefined)[] = [undefined];
+  private readonly meta = new Map<string, MetricMetadata[]>();
+  private readonly wal: WriteAheadLog | undefined;
+  private readonly chunkRange: number;
+  private readonly samplesPerChunk: number;
+  private nextRef = 1;
+  private nextAppender = 1;
+  private minValid: number;
+  private min = Number.POSITIVE_INFINITY;
+  private max = Number.NEGATIVE_INFINITY;
+  private chunks = 0;
+  private empties = 0;
+  /** Samples dropped at commit because another batch had meanwhile committed newer ones. */
+  outOfOrderDropped = 0;
+
+  constructor(options: HeadOptions = {}) {
+    this.wal = options.wal;
+    this.chunkRange = options.chunkRange ?? 2 * 3600_000;
+    this.samplesPerChunk = options.samplesPerChunk ?? 120;
+    this.minValid = options.minValidTime ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** Number of series that exist but hold no sample yet (created by unfinished batches). */
+  get emptySeries(): number {
+    return this.empties;
+  }
+
+  /** Number of series in the head. */
+  get numSeries(): number {
+    return this.byKey.size;
+  }
+
+  /** Timestamp of the oldest committed sample (+Infinity when empty). */
+  get minTime(): number {
+    return this.min;
+  }
+
+  /** Timestamp of the newest committed sample (-Infinity when empty). */
+  get maxTime(): number {
+    return this.max;
+  }
+
+  /** The oldest timestamp an appender accepts (Prometheus: max(minValidTime, maxTime - chunkRange/2)). */
+  appendableMinValidTime(): number {
+    return Math.max(this.minValid, this.max - this.chunkRange / 2);
+  }
+
+  /** Raises the lower bound below which samples are out of bounds (after blocks are cut). */
+  setMinValidTime(t: number): void {
+    if (t > this.minValid) this.minValid = t;
+  }
+
+  /** A new batch. */
+  appender(): HeadAppender {
+    return new HeadAppender(this, this.nextAppender++);
+  }
+
+  /** A querier over [mint, maxt]. */
+  querier(mint: number, maxt: number): HeadQuerier {
+    return new HeadQuerier(this, mint, maxt);
+  }
+
+  /** Metadata per metric name; `limit` caps the number of metric names (0 or undefined: all). */
+  metadata(metric?: string, limit?: number): Map<string, MetricMetadata[]> {
+    const out = new Map<string, MetricMetadata[]>();
+    if (metric !== undefined && metric !== "") {
+      const m = this.meta.get(metric);
+      if (m !== undefined) out.set(metric, m.slice());
+      return out;
+    }
+    for (const [name, list] of this.meta) {
+      if (limit !== undefined && limit > 0 && out.size >= limit) break;
+      out.set(name, list.slice());
+    }
+    return out;
+  }
+
+  /** Nothing to release for a memory-only head. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The ref of the series with these labels, or 0. */
+  ref(labels: Labels): SeriesRef {
+    return this.byKey.get(labelsKey(labels))?.id ?? 0;
+  }
+
+  /**
+   * Re-creates series from replayed WAL records, keeping their refs. A record whose labels already
+   * have a series makes its ref an alias of that series (returned map: alias → existing ref).
+   */
+  replaySeries(records: readonly WALSeries[], aliases: Map<number, number> = new Map()): Map<number, number> {
+    for (const r of records) {
+      const labels = validateLabels(r.labels);
+      const key = labelsKey(labels);
+      const existing = this.byKey.get(key);
+      if (existing !== undefined) {
+        if (existing.id !== r.ref) aliases.set(r.ref, existing.id);
+        continue;
+      }
+      const s = this.createSeries(r.ref, key, labels);
+      s.logged = true;
+      if (r.ref >= this.nextRef) this.nextRef = r.ref + 1;
+    }
+    return aliases;
+  }
+
+  /**
+   * Applies replayed WAL samples directly (no WAL call, no errors): samples for unknown refs or not
+   * newer than their series' last sample are skipped. Returns how many were applied.
+   */
+  replaySamples(samples: WALSamples, aliases?: ReadonlyMap<number, number>): number {
+    let applied = 0;
+    const { refs, ts, vs } = samples;
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i]!;
+      const s = this.series[aliases?.get(ref) ?? ref];
+      if (s !== undefined && this.appendCommitted(s, ts[i]!, vs[i]!)) applied++;
+    }
+    return applied;
+  }
+
+  /** Head statistics in Prometheus's `/api/v1/status/tsdb` shape; lists keep the top `limit`. */
+  stats(limit = 10): TSDBStatus {
+    const byName: { name: string; value: number }[] = [];
+    const valueCount: { name: string; value: number }[] = [];
+    const memory: { name: string; value: number }[] = [];
+    const pairs: { name: string; value: number }[] = [];
+    let numLabelPairs = 0;
+    for (const [name, values] of this.postings.entries()) {
+      let bytes = 0;
+      for (const [value, e] of values) {
+        const n = e.ids.length;
+        if (name === METRIC_NAME) byName.push({ name: value, value: n });
+        pairs.push({ name: `${name}=${value}`, value: n });
+        bytes += Buffer.byteLength(value) * n;
+      }
+      numLabelPairs += values.size;
+      valueCount.push({ name, value: values.size });
+      memory.push({ name, value: bytes });
+    }
+    const top = (a: { name: string; value: number }[]) =>
+      a.sort((x, y) => y.value - x.value || (x.name < y.name ? -1 : 1)).slice(0, limit);
+    const empty = this.min > this.max;
+    return {
+      headStats: {
+        numSeries: this.byKey.size,
+        numLabelPairs,
+        chunkCount: this.chunks,
+        minTime: empty ? 0 : this.min,
+        maxTime: empty ? 0 : this.max,
+      },
+      seriesCountByMetricName: top(byName),
+      labelValueCountByLabelName: top(valueCount),
+      memoryInBytesByLabelName: top(memory),
+      seriesCountByLabelValuePair: top(pairs),
+    };
+  }
+
+  /** Approximate bytes held by chunk data (used, allocated). */
+  chunkBytes(): { used: number; allocated: number } {
+    let used = 0;
+    let allocated = 0;
+    for (const s of this.byKey.values()) {
+      if (s.chunks !== null) {
+        for (const c of s.chunks) {
+          used += c.bytes.length;
+          allocated += c.bytes.length;
+        }
+      }
+      if (s.app !== null) {
+        used += s.app.byteLength;
+        allocated += s.app.capacity;
+      }
+    }
+    return { used, allocated };
+  }
+
+  /** @internal */
+  getSeries(ref: number): MemSeries | undefined {
+    return this.series[ref];
+  }
+
+  /** @internal Looks a series up by labels, creating it when new (and returning whether it is). */
+  getOrCreate(labels: Labels): MemSeries {
+    const key = labelsKey(labels);
+    const s = this.byKey.get(key);
+    if (s !== undefined) return s;
+    const valid = validateLabels(labels);
+    const vkey = valid === labels ? key : labelsKey(valid);
+    const again = vkey === key ? undefined : this.byKey.get(vkey);
+    return again ?? this.createSeries(this.nextRef++, vkey, valid);
+  }
+
+  private createSeries(id: number, key: string, labels: Labels): MemSeries {
+    const s = new MemSeries(id, this.postings.add(id, labels));
+    this.byKey.set(key, s);
+    this.series[id] = s;
+    this.empties++;
+    return s;
+  }
+
+  /** @internal Removes a series that never received a sample and has none staged. */
+  dropIfUnused(s: MemSeries): void {
+    if (s.pending !== 0 || s.app !== null || this.series[s.id] !== s) return;
+    this.byKey.delete(labelsKey(s.labels));
+    this.series[s.id] = undefined;
+    this.postings.delete(s.id, s.labels);
+    this.empties--;
+  }
+
+  /** @internal Appends a committed sample; false (and nothing changes) when it is not newer. */
+  appendCommitted(s: MemSeries, t: number, v: number): boolean {
+    let app = s.app;
+    if (app !== null && t <= s.maxT) return false;
+    if (app === null) {
+      app = this.cut(s, t);
+    } else {
+      const n = app.numSamples;
+      if (n === this.samplesPerChunk >> 2) s.nextAt = computeChunkEndTime(app.minT, app.maxT, s.nextAt, 4);
+      if (t >= s.nextAt || n >= this.samplesPerChunk * 2) app = this.cut(s, t);
+    }
+    app.append(t, v);
+    s.maxT = t;
+    if (t < s.minT) s.minT = t;
+    if (t < this.min) this.min = t;
+    if (t > this.max) this.max = t;
+    return true;
+  }
+
+  private cut(s: MemSeries, t: number): XORAppender {
+    if (s.app !== null) {
+      if (s.chunks === null) s.chunks = [];
+      s.chunks.push(s.app.finish());
+    } else {
+      this.empties--;
+    }
+    this.chunks++;
+    const app = new XORAppender(32);
+    s.app = app;
+    s.nextAt = rangeEnd(t, this.chunkRange);
+    return app;
+  }
+
+  /** @internal */
+  get walHook(): WriteAheadLog | undefined {
+    return this.wal;
+  }
+
+  /** @internal */
+  setMetadata(name: string, m: MetricMetadata): void {
+    const list = this.meta.get(name);
+    if (list === undefined) {
+      this.meta.set(name, [{ type: m.type, help: m.help, unit: m.unit }]);
+      return;
+    }
+    if (list.some((x) => x.type === m.type && x.help === m.help && x.unit === m.unit)) return;
+    list.push({ type: m.type, help: m.help, unit: m.unit });
+  }
+}
+
+/**
+ * A batch of samples for the {@link Head}. Samples are checked as they are appended (a rejected one
+ * is simply not part of the batch) and staged in typed arrays; `commit` logs them to the WAL, if
+ * any, then applies them.
+ */
+export class HeadAppender implements Appender {
+  private refs = new Uint32Array(64);
+  private ts = new Float64Array(64);
+  private vs = new Float64Array(64);
+  private n = 0;
+  private created: MemSeries[] | null = null;
+  private metas: [string, MetricMetadata][] | null = null;
+  private finished = false;
+
+  constructor(
+    private readonly head: Head,
+    private readonly id: number,
+  ) {}
+
+  /** Number of samples staged. */
+  get length(): number {
+    return this.n;
+  }
+
+  /** Stages a sample; returns the series ref. Throws a StorageError for a sample the head refuses. */
+  append(ref: SeriesRef, labels: Labels | null, t: number, v: number): SeriesRef {
+    if (this.finished) throw new StorageError("appender already committed or rolled back");
+    const head = this.head;
+    let s = ref !== 0 ? head.getSeries(ref) : undefined;
+    if (s === undefined) {
+      if (labels === null) throw new StorageError(`unknown series ref ${ref} and no labels given`);
+      if (t < head.appendableMinValidTime()) throw new OutOfBoundsError();
+      const before = head.numSeries;
+      s = head.getOrCreate(labels);
+      if (head.numSeries !== before) {
+        this.created ??= [];
+        this.created.push(s);
+      }
+    } else if (t < head.appendableMinValidTime()) {
+      throw new OutOfBoundsError();
+    }
+    let lastT: number;
+    let same: boolean;
+    f64[0] = v;
+    if (s.stageOwner === this.id) {
+      lastT = s.stageT;
+      same = u32[1] === s.stageHi && u32[0] === s.stageLo;
+    } else {
+      lastT = s.maxT;
+      same = s.app?.lastValueIs(v) === true;
+    }
+    if (t <= lastT) {
+      if (t < lastT) throw new OutOfOrderError();
+      if (same) return s.id;
+      throw new DuplicateSampleError();
+    }
+    const n = this.n;
+    if (n === this.refs.length) this.grow();
+    this.refs[n] = s.id;
+    this.ts[n] = t;
+    this.vs[n] = v;
+    this.n = n + 1;
+    s.stageOwner = this.id;
+    s.stageT = t;
+    s.stageHi = u32[1]!;
+    s.stageLo = u32[0]!;
+    s.pending++;
+    return s.id;
+  }
+
+  /** Records metadata for a metric family; applied at commit. */
+  updateMetadata(metricName: string, meta: MetricMetadata): void {
+    this.metas ??= [];
+    this.metas.push([metricName, meta]);
+  }
+
+  /** Logs the batch to the WAL (if any), then makes it visible. */
+  commit(): Promise<void> {
+    if (this.finished) return Promise.reject(new StorageError("appender already committed or rolled back"));
+    this.finished = true;
+    const wal = this.head.walHook;
+    if (wal === undefined) {
+      this.apply();
+      return Promise.resolve();
+    }
+    const newSeries: WALSeries[] = [];
+    const marked: MemSeries[] = [];
+    for (let i = 0; i < this.n; i++) {
+      const s = this.head.getSeries(this.refs[i]!)!;
+      if (!s.logged) {
+        s.logged = true;
+        marked.push(s);
+        newSeries.push({ ref: s.id, labels: s.labels });
+      }
+    }
+    const samples: WALSamples = {
+      refs: this.refs.subarray(0, this.n),
+      ts: this.ts.subarray(0, this.n),
+      vs: this.vs.subarray(0, this.n),
+    };
+    return wal.log(newSeries, samples).then(
+      () => this.apply(),
+      (err: unknown) => {
+        for (const s of marked) s.logged = false;
+        this.discard();
+        throw err;
+      },
+    );
+  }
+
+  /** Discards the batch; series it created that hold no samples are removed again. */
+  rollback(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.discard();
+  }
+
+  private apply(): void {
+    const head = this.head;
+    const { refs, ts, vs } = this;
+    for (let i = 0; i < this.n; i++) {
+      const s = head.getSeries(refs[i]!)!;
+      s.pending--;
+      if (s.stageOwner === this.id) s.stageOwner = 0;
+      if (!head.appendCommitted(s, ts[i]!, vs[i]!)) {
+        if (!(ts[i] === s.maxT && s.app!.lastValueIs(vs[i]!))) head.outOfOrderDropped++;
+      }
+    }
+    if (this.metas !== null) for (const [name, m] of this.metas) head.setMetadata(name, m);
+    this.release();
+  }
+
+  private discard(): void {
+    const head = this.head;
+    for (let i = 0; i < this.n; i++) {
+      const s = head.getSeries(this.refs[i]!)!;
+      s.pending--;
+      if (s.stageOwner === this.id) s.stageOwner = 0;
+      head.dropIfUnused(s);
+    }
+    this.release();
+  }
+
+  private release(): void {
+    if (this.created !== null) for (const s of this.created) this.head.dropIfUnused(s);
+    this.created = null;
+    this.metas = null;
+    this.n = 0;
+  }
+
+  private grow(): void {
+    const size = this.refs.length * 2;
+    const refs = new Uint32Array(size);
+    refs.set(this.refs);
+    const ts = new Float64Array(size);
+    ts.set(this.ts);
+    const vs = new Float64Array(size);
+    vs.set(this.vs);
+    this.refs = refs;
+    this.ts = ts;
+    this.vs = vs;
+  }
+}
+
+/** Iterates a series snapshot (closed chunks + a view of the open one) within [mint, maxt]. */
+class HeadSeriesIterator implements SampleIterator {
+  t = 0;
+  v = 0;
+  private ci = -1;
+  private started = false;
+  private done = false;
+  private readonly it = new XORIterator();
+
+  constructor(
+    private readonly chunks: readonly XORChunk[],
+    private readonly nClosed: number,
+    private readonly open: XORChunk | null,
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {}
+
+  private chunk(i: number): XORChunk {
+    return i < this.nClosed ? this.chunks[i]! : this.open!;
+  }
+
+  /** Moves to the next chunk that may hold a sample >= from; false when none. */
+  private nextChunk(from: number): boolean {
+    const count = this.nClosed + (this.open === null ? 0 : 1);
+    for (;;) {
+      this.ci++;
+      if (this.ci >= count) return false;
+      const c = this.chunk(this.ci);
+      if (c.minT > this.maxt) return false;
+      if (c.maxT >= from) {
+        this.it.reset(c.bytes, c.numSamples);
+        return true;
+      }
+    }
+  }
+
+  next(): boolean {
+    if (this.done) return false;
+    for (;;) {
+      if (this.ci >= 0 && (this.started ? this.it.next() : this.it.seek(this.mint))) {
+        this.started = true;
+        if (this.it.t > this.maxt) break;
+        this.t = this.it.t;
+        this.v = this.it.v;
+        return true;
+      }
+      if (!this.nextChunk(this.mint)) break;
+      this.started = false;
+    }
+    this.done = true;
+    return false;
+  }
+
+  seek(t: number): boolean {
+    if (this.done) return false;
+    if (this.ci >= 0 && this.started && this.t >= t) return true;
+    const target = Math.max(t, this.mint);
+    if (this.ci < 0 || this.chunk(this.ci).maxT < target) {
+      if (!this.nextChunk(target)) {
+        this.done = true;
+        return false;
+      }
+    }
+    for (;;) {
+      if (this.it.seek(target)) {
+        this.started = true;
+        if (this.it.t > this.maxt) break;
+        this.t = this.it.t;
+        this.v = this.it.v;
+        return true;
+      }
+      if (!this.nextChunk(target)) break;
+    }
+    this.done = true;
+    return false;
+  }
+}
+
+/** A selected series: labels plus a snapshot of its chunks taken at select time. */
+class HeadSeries implements Series {
+  constructor(
+    readonly labels: Labels,
+    private readonly chunks: readonly XORChunk[],
+    private readonly nClosed: number,
+    private readonly open: XORChunk | null,
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {}
+
+  iterator(): SampleIterator {
+    return new HeadSeriesIterator(this.chunks, this.nClosed, this.open, this.mint, this.maxt);
+  }
+}
+
+const probe = new XORIterator();
+
+/** True when the chunk has a sample in [mint, maxt] (decodes only when the chunk spans the range). */
+function chunkHasSampleIn(c: XORChunk, mint: number, maxt: number): boolean {
+  if (c.maxT < mint || c.minT > maxt) return false;
+  if (c.minT >= mint || c.maxT <= maxt) return true;
+  probe.reset(c.bytes, c.numSamples);
+  return probe.seek(mint) && probe.t <= maxt;
+}
+
+/**
+ * Reads the head in [mint, maxt]. Each selected series is a snapshot: appends committed after
+ * `select` are not seen by its iterators.
+ */
+export class HeadQuerier implements Querier {
+  constructor(
+    private readonly head: Head,
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {}
+
+  /** Series matching all matchers that have at least one sample in range, sorted by labels. */
+  select(matchers: readonly Matcher[], hints?: SelectHints): Promise<Series[]> {
+    const { head, mint, maxt } = this;
+    const ids = head.postings.forMatchers(matchers);
+    const out: HeadSeries[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const s = head.getSeries(ids[i]!);
+      if (s === undefined || s.app === null || s.maxT < mint || s.minT > maxt) continue;
+      const chunks = s.chunks ?? NO_CHUNKS;
+      const open = s.app.snapshot();
+      let found = chunkHasSampleIn(open, mint, maxt);
+      for (let j = chunks.length - 1; j >= 0 && !found; j--) {
+        const c = chunks[j]!;
+        if (c.maxT < mint) break;
+        found = chunkHasSampleIn(c, mint, maxt);
+      }
+      if (found) out.push(new HeadSeries(s.labels, chunks, chunks.length, open, mint, maxt));
+    }
+    out.sort((a, b) => compareLabels(a.labels, b.labels));
+    const limit = hints?.limit ?? 0;
+    if (limit > 0 && out.length > limit) out.length = limit;
+    return Promise.resolve(out);
+  }
+
+  /** Sorted label names of matching series with data overlapping the range. */
+  labelNames(matchers: readonly Matcher[] = []): Promise<string[]> {
+    const head = this.head;
+    if (matchers.length === 0 && this.coversHead()) return Promise.resolve(head.postings.labelNames());
+    const names = new Set<string>();
+    this.forEachSeries(matchers, (ls) => {
+      for (const l of ls) names.add(l.name);
+    });
+    return Promise.resolve([...names].sort());
+  }
+
+  /** Sorted values of label `name` among matching series with data overlapping the range. */
+  labelValues(name: string, matchers: readonly Matcher[] = []): Promise<string[]> {
+    const head = this.head;
+    if (matchers.length === 0 && this.coversHead()) return Promise.resolve(head.postings.labelValues(name));
+    const values = new Set<string>();
+    this.forEachSeries(matchers, (ls) => {
+      for (const l of ls) if (l.name === name) values.add(l.value);
+    });
+    return Promise.resolve([...values].sort());
+  }
+
+  /** Nothing to release. */
+  close(): void {}
+
+  private coversHead(): boolean {
+    const head = this.head;
+    return head.emptySeries === 0 && this.mint <= head.minTime && this.maxt >= head.maxTime;
+  }
+
+  private forEachSeries(matchers: readonly Matcher[], fn: (ls: readonly Label[]) => void): void {
+    const ids: Postings =
+      matchers.length === 0 ? this.head.postings.allPostings() : this.head.postings.forMatchers(matchers);
+    for (let i = 0; i < ids.length; i++) {
+      const s = this.head.getSeries(ids[i]!);
+      if (s === undefined || s.app === null || s.maxT < this.mint || s.minT > this.maxt) continue;
+      fn(s.labels);
+    }
+  }
+}
