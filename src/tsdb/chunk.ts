@@ -147,9 +147,21 @@ export class XORAppender {
     return new XORChunk(this.buf, this.n, this.first, this.t);
   }
 
-  /** Finishes the chunk: returns a trimmed copy of its bytes as an immutable chunk. */
-  finish(): XORChunk {
-    return new XORChunk(this.buf.slice(0, this.byteLength), this.n, this.first, this.t);
+  /**
+   * Finishes the chunk: returns its bytes, trimmed, as an immutable chunk. `alloc` supplies the
+   * memory for the trimmed copy (default: a new Uint8Array); no copy is made when the buffer has
+   * little slack. The appender must not be used afterwards.
+   */
+  finish(alloc?: (size: number) => Uint8Array): XORChunk {
+    const size = this.byteLength;
+    let bytes: Uint8Array;
+    if (this.buf.length - size <= 16) {
+      bytes = this.buf.subarray(0, size);
+    } else {
+      bytes = alloc === undefined ? new Uint8Array(size) : alloc(size);
+      bytes.set(this.buf.subarray(0, size));
+    }
+    return new XORChunk(bytes, this.n, this.first, this.t);
   }
 
   /** Appends a sample; `t` must be greater than the previous timestamp (integer milliseconds). */

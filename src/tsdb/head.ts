@@ -80,6 +80,39 @@ export interface TSDBStatus {
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 const NO_CHUNKS: readonly XORChunk[] = Object.freeze([]);
+const EMPTY_REFS = new Uint32Array(0);
+const EMPTY_F64 = new Float64Array(0);
+
+/**
+ * Packs closed chunks into 1 MiB pages, so that thousands of chunks share a few ArrayBuffers
+ * instead of each carrying its own. A page is freed by the garbage collector once no chunk in it
+ * is referenced.
+ */
+class ChunkSlab {
+  private page = new Uint8Array(0);
+  private off = 0;
+  readonly alloc = (size: number): Uint8Array => {
+    if (size > 65536) return new Uint8Array(size);
+    if (this.off + size > this.page.length) {
+      this.page = new Uint8Array(1 << 20);
+      this.off = 0;
+    }
+    const out = this.page.subarray(this.off, this.off + size);
+    this.off += size;
+    return out;
+  };
+}
+
+/** Typed arrays an appender stages samples in; recycled through the head's pool. */
+interface Staging {
+  refs: Uint32Array;
+  ts: Float64Array;
+  vs: Float64Array;
+}
+
+function newStaging(size: number): Staging {
+  return { refs: new Uint32Array(size), ts: new Float64Array(size), vs: new Float64Array(size) };
+}
 
 /** @internal One series in memory: its labels, closed chunks and the open chunk being appended to. */
 export class MemSeries {
@@ -88,6 +121,8 @@ export class MemSeries {
   minT = Number.POSITIVE_INFINITY;
   maxT = Number.NEGATIVE_INFINITY;
   nextAt = Number.NEGATIVE_INFINITY;
+  /** Size of the last closed chunk, to size the next chunk's buffer. */
+  lastChunkBytes = 0;
   /** Samples staged for this series by appenders not yet finished. */
   pending = 0;
   /** True once a WAL has been given this series' record. */
@@ -174,6 +209,8 @@ export class Head implements Storage {
   private max = Number.NEGATIVE_INFINITY;
   private chunks = 0;
   private empties = 0;
+  private readonly slab = new ChunkSlab();
+  private readonly stagingPool: Staging[] = [];
   /** Samples dropped at commit because another batch had meanwhile committed newer ones. */
   outOfOrderDropped = 0;
 
@@ -395,15 +432,38 @@ export class Head implements Storage {
   private cut(s: MemSeries, t: number): XORAppender {
     if (s.app !== null) {
       if (s.chunks === null) s.chunks = [];
-      s.chunks.push(s.app.finish());
+      const c = s.app.finish(this.slab.alloc);
+      s.chunks.push(c);
+      s.lastChunkBytes = c.bytes.length;
     } else {
       this.empties--;
     }
     this.chunks++;
-    const app = new XORAppender(32);
+    const app = new XORAppender(
+      s.lastChunkBytes === 0 ? 32 : s.lastChunkBytes + (s.lastChunkBytes >>> 3) + 8,
+    );
     s.app = app;
     s.nextAt = rangeEnd(t, this.chunkRange);
     return app;
+  }
+
+  /** @internal Takes staging arrays of at least `size` entries from the pool. */
+  takeStaging(size: number): Staging {
+    const pool = this.stagingPool;
+    for (let i = pool.length - 1; i >= 0; i--) {
+      if (pool[i]!.refs.length >= size) {
+        const st = pool[i]!;
+        pool[i] = pool[pool.length - 1]!;
+        pool.pop();
+        return st;
+      }
+    }
+    return newStaging(size);
+  }
+
+  /** @internal Returns staging arrays to the pool (a few are kept). */
+  giveStaging(st: Staging): void {
+    if (this.stagingPool.length < 16 && st.refs.length <= 1 << 16) this.stagingPool.push(st);
   }
 
   /** @internal */
@@ -429,10 +489,11 @@ export class Head implements Storage {
  * any, then applies them.
  */
 export class HeadAppender implements Appender {
-  private refs = new Uint32Array(64);
-  private ts = new Float64Array(64);
-  private vs = new Float64Array(64);
+  private refs: Uint32Array;
+  private ts: Float64Array;
+  private vs: Float64Array;
   private n = 0;
+  private readonly minValidTime: number;
   private created: MemSeries[] | null = null;
   private metas: [string, MetricMetadata][] | null = null;
   private finished = false;
@@ -440,7 +501,12 @@ export class HeadAppender implements Appender {
   constructor(
     private readonly head: Head,
     private readonly id: number,
-  ) {}
+  ) {
+    this.minValidTime = head.appendableMinValidTime();
+    this.refs = EMPTY_REFS;
+    this.ts = EMPTY_F64;
+    this.vs = EMPTY_F64;
+  }
 
   /** Number of samples staged. */
   get length(): number {
@@ -454,14 +520,14 @@ export class HeadAppender implements Appender {
     let s = ref !== 0 ? head.getSeries(ref) : undefined;
     if (s === undefined) {
       if (labels === null) throw new StorageError(`unknown series ref ${ref} and no labels given`);
-      if (t < head.appendableMinValidTime()) throw new OutOfBoundsError();
+      if (t < this.minValidTime) throw new OutOfBoundsError();
       const before = head.numSeries;
       s = head.getOrCreate(labels);
       if (head.numSeries !== before) {
         this.created ??= [];
         this.created.push(s);
       }
-    } else if (t < head.appendableMinValidTime()) {
+    } else if (t < this.minValidTime) {
       throw new OutOfBoundsError();
     }
     let lastT: number;
@@ -567,6 +633,12 @@ export class HeadAppender implements Appender {
   }
 
   private release(): void {
+    if (this.refs.length > 0) {
+      this.head.giveStaging({ refs: this.refs, ts: this.ts, vs: this.vs });
+      this.refs = EMPTY_REFS;
+      this.ts = EMPTY_F64;
+      this.vs = EMPTY_F64;
+    }
     if (this.created !== null) for (const s of this.created) this.head.dropIfUnused(s);
     this.created = null;
     this.metas = null;
@@ -574,16 +646,16 @@ export class HeadAppender implements Appender {
   }
 
   private grow(): void {
-    const size = this.refs.length * 2;
-    const refs = new Uint32Array(size);
-    refs.set(this.refs);
-    const ts = new Float64Array(size);
-    ts.set(this.ts);
-    const vs = new Float64Array(size);
-    vs.set(this.vs);
-    this.refs = refs;
-    this.ts = ts;
-    this.vs = vs;
+    const next = this.head.takeStaging(Math.max(256, this.refs.length * 2));
+    if (this.refs.length > 0) {
+      next.refs.set(this.refs);
+      next.ts.set(this.ts);
+      next.vs.set(this.vs);
+      this.head.giveStaging({ refs: this.refs, ts: this.ts, vs: this.vs });
+    }
+    this.refs = next.refs;
+    this.ts = next.ts;
+    this.vs = next.vs;
   }
 }
 
