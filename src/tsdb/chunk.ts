@@ -77,6 +77,7 @@ export class XORAppender {
   private leading = 0xff;
   private trailing = 0;
   private first = 0;
+  private shared = false;
 
   constructor(initialBytes = 32) {
     this.buf = new Uint8Array(Math.max(initialBytes, 4));
@@ -144,7 +145,32 @@ export class XORAppender {
 
   /** A view of the samples appended so far that later appends do not disturb. */
   snapshot(): XORChunk {
+    this.shared = true;
     return new XORChunk(this.buf, this.n, this.first, this.t);
+  }
+
+  /**
+   * Copies the finished chunk into memory from `alloc` and, unless a snapshot still may read the
+   * buffer, empties the appender so it can encode the next chunk in the same buffer. Returns the
+   * chunk and whether the appender was reset (if not, it must not be used again).
+   */
+  finishAndReset(alloc: (size: number) => Uint8Array): { chunk: XORChunk; reused: boolean } {
+    const size = this.byteLength;
+    const bytes = alloc(size);
+    bytes.set(this.buf.subarray(0, size));
+    const chunk = new XORChunk(bytes, this.n, this.first, this.t);
+    if (this.shared) return { chunk, reused: false };
+    this.buf.fill(0, 0, size);
+    this.pos = 16;
+    this.n = 0;
+    this.t = 0;
+    this.tDelta = 0;
+    this.vHi = 0;
+    this.vLo = 0;
+    this.leading = 0xff;
+    this.trailing = 0;
+    this.first = 0;
+    return { chunk, reused: true };
   }
 
   /**

@@ -5,6 +5,7 @@ import { Head, type WALSamples, type WALSeries, type WriteAheadLog } from "./hea
 import { runStorageSuite } from "./storage.case.js";
 
 runStorageSuite("Head", () => new Head());
+runStorageSuite("Head with every label hash colliding", () => new Head({ hashLabels: () => 7 }));
 
 const L = labelsFromRecord;
 const name = (n: string) => new Matcher("=", "__name__", n);

@@ -2,7 +2,7 @@ import {
   compareLabels,
   type Label,
   type Labels,
-  labelsKey,
+  labelsEqual,
   type Matcher,
   METRIC_NAME,
   type MetricMetadata,
@@ -60,6 +60,8 @@ export interface HeadOptions {
   samplesPerChunk?: number;
   /** Samples older than this (ms) are out of bounds (default: none). */
   minValidTime?: number;
+  /** The label-set hash series are keyed by (default 32-bit FNV-1a); tests pass a colliding one. */
+  hashLabels?: (labels: Labels) => number;
 }
 
 /** Head statistics in the shape of Prometheus's `/api/v1/status/tsdb` `data`. */
@@ -112,6 +114,21 @@ interface Staging {
 
 function newStaging(size: number): Staging {
   return { refs: new Uint32Array(size), ts: new Float64Array(size), vs: new Float64Array(size) };
+}
+
+/** A 32-bit FNV-1a hash of a label set, computed without building its key string. */
+export function fnvLabels(ls: Labels): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < ls.length; i++) {
+    const l = ls[i]!;
+    const n = l.name;
+    for (let j = 0; j < n.length; j++) h = Math.imul(h ^ n.charCodeAt(j), 0x01000193);
+    h = Math.imul(h ^ 0xff, 0x01000193);
+    const v = l.value;
+    for (let j = 0; j < v.length; j++) h = Math.imul(h ^ v.charCodeAt(j), 0x01000193);
+    h = Math.imul(h ^ 0xfe, 0x01000193);
+  }
+  return h;
 }
 
 /** @internal One series in memory: its labels, closed chunks and the open chunk being appended to. */
@@ -196,7 +213,10 @@ function validateLabels(labels: Labels): Labels {
  */
 export class Head implements Storage {
   readonly postings = new MemPostings();
-  private readonly byKey = new Map<string, MemSeries>();
+  /** Series by label hash; a hash shared by several series maps to an array of them. */
+  private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
+  private count = 0;
+  private readonly hashLabels: (labels: Labels) => number;
   private readonly series: (MemSeries | undefined)[] = [undefined];
   private readonly meta = new Map<string, MetricMetadata[]>();
   private readonly wal: WriteAheadLog | undefined;
@@ -219,6 +239,7 @@ export class Head implements Storage {
     this.chunkRange = options.chunkRange ?? 2 * 3600_000;
     this.samplesPerChunk = options.samplesPerChunk ?? 120;
     this.minValid = options.minValidTime ?? Number.NEGATIVE_INFINITY;
+    this.hashLabels = options.hashLabels ?? fnvLabels;
   }
 
   /** Number of series that exist but hold no sample yet (created by unfinished batches). */
@@ -228,7 +249,7 @@ export class Head implements Storage {
 
   /** Number of series in the head. */
   get numSeries(): number {
-    return this.byKey.size;
+    return this.count;
   }
 
   /** Timestamp of the oldest committed sample (+Infinity when empty). */
@@ -283,7 +304,7 @@ export class Head implements Storage {
 
   /** The ref of the series with these labels, or 0. */
   ref(labels: Labels): SeriesRef {
-    return this.byKey.get(labelsKey(labels))?.id ?? 0;
+    return this.lookup(this.hashLabels(labels), labels)?.id ?? 0;
   }
 
   /**
@@ -293,13 +314,13 @@ export class Head implements Storage {
   replaySeries(records: readonly WALSeries[], aliases: Map<number, number> = new Map()): Map<number, number> {
     for (const r of records) {
       const labels = validateLabels(r.labels);
-      const key = labelsKey(labels);
-      const existing = this.byKey.get(key);
+      const hash = this.hashLabels(labels);
+      const existing = this.lookup(hash, labels);
       if (existing !== undefined) {
         if (existing.id !== r.ref) aliases.set(r.ref, existing.id);
         continue;
       }
-      const s = this.createSeries(r.ref, key, labels);
+      const s = this.createSeries(r.ref, hash, labels);
       s.logged = true;
       if (r.ref >= this.nextRef) this.nextRef = r.ref + 1;
     }
@@ -345,7 +366,7 @@ export class Head implements Storage {
     const empty = this.min > this.max;
     return {
       headStats: {
-        numSeries: this.byKey.size,
+        numSeries: this.count,
         numLabelPairs,
         chunkCount: this.chunks,
         minTime: empty ? 0 : this.min,
@@ -362,7 +383,8 @@ export class Head implements Storage {
   chunkBytes(): { used: number; allocated: number } {
     let used = 0;
     let allocated = 0;
-    for (const s of this.byKey.values()) {
+    for (const s of this.series) {
+      if (s === undefined) continue;
       if (s.chunks !== null) {
         for (const c of s.chunks) {
           used += c.bytes.length;
@@ -384,19 +406,31 @@ export class Head implements Storage {
 
   /** @internal Looks a series up by labels, creating it when new (and returning whether it is). */
   getOrCreate(labels: Labels): MemSeries {
-    const key = labelsKey(labels);
-    const s = this.byKey.get(key);
+    const hash = this.hashLabels(labels);
+    const s = this.lookup(hash, labels);
     if (s !== undefined) return s;
     const valid = validateLabels(labels);
-    const vkey = valid === labels ? key : labelsKey(valid);
-    const again = vkey === key ? undefined : this.byKey.get(vkey);
-    return again ?? this.createSeries(this.nextRef++, vkey, valid);
+    if (valid === labels) return this.createSeries(this.nextRef++, hash, valid);
+    const vhash = this.hashLabels(valid);
+    return this.lookup(vhash, valid) ?? this.createSeries(this.nextRef++, vhash, valid);
   }
 
-  private createSeries(id: number, key: string, labels: Labels): MemSeries {
+  private lookup(hash: number, labels: Labels): MemSeries | undefined {
+    const e = this.byHash.get(hash);
+    if (e === undefined) return undefined;
+    if (!Array.isArray(e)) return labelsEqual(e.labels, labels) ? e : undefined;
+    for (const s of e) if (labelsEqual(s.labels, labels)) return s;
+    return undefined;
+  }
+
+  private createSeries(id: number, hash: number, labels: Labels): MemSeries {
     const s = new MemSeries(id, this.postings.add(id, labels));
-    this.byKey.set(key, s);
+    const e = this.byHash.get(hash);
+    if (e === undefined) this.byHash.set(hash, s);
+    else if (Array.isArray(e)) e.push(s);
+    else this.byHash.set(hash, [e, s]);
     this.series[id] = s;
+    this.count++;
     this.empties++;
     return s;
   }
@@ -404,9 +438,17 @@ export class Head implements Storage {
   /** @internal Removes a series that never received a sample and has none staged. */
   dropIfUnused(s: MemSeries): void {
     if (s.pending !== 0 || s.app !== null || this.series[s.id] !== s) return;
-    this.byKey.delete(labelsKey(s.labels));
+    const hash = this.hashLabels(s.labels);
+    const e = this.byHash.get(hash);
+    if (e === s) {
+      this.byHash.delete(hash);
+    } else if (Array.isArray(e)) {
+      const rest = e.filter((x) => x !== s);
+      this.byHash.set(hash, rest.length === 1 ? rest[0]! : rest);
+    }
     this.series[s.id] = undefined;
     this.postings.delete(s.id, s.labels);
+    this.count--;
     this.empties--;
   }
 
@@ -430,19 +472,21 @@ export class Head implements Storage {
   }
 
   private cut(s: MemSeries, t: number): XORAppender {
+    let app: XORAppender | null = null;
     if (s.app !== null) {
       if (s.chunks === null) s.chunks = [];
-      const c = s.app.finish(this.slab.alloc);
-      s.chunks.push(c);
-      s.lastChunkBytes = c.bytes.length;
+      const { chunk, reused } = s.app.finishAndReset(this.slab.alloc);
+      s.chunks.push(chunk);
+      s.lastChunkBytes = chunk.bytes.length;
+      if (reused) app = s.app;
     } else {
       this.empties--;
     }
     this.chunks++;
-    const app = new XORAppender(
-      s.lastChunkBytes === 0 ? 32 : s.lastChunkBytes + (s.lastChunkBytes >>> 3) + 8,
-    );
-    s.app = app;
+    if (app === null) {
+      app = new XORAppender(s.lastChunkBytes === 0 ? 32 : s.lastChunkBytes + (s.lastChunkBytes >>> 3) + 8);
+      s.app = app;
+    }
     s.nextAt = rangeEnd(t, this.chunkRange);
     return app;
   }

@@ -5,6 +5,7 @@
  */
 export { CorruptChunkError, MAX_CHUNK_SAMPLES, XORAppender, XORChunk, XORIterator } from "./chunk.js";
 export {
+  fnvLabels,
   Head,
   HeadAppender,
   type HeadOptions,
