@@ -515,6 +515,20 @@ describe("errors name line and column", () => {
       "expected suffix _bucket, _count, _sum, _created",
     ],
     ["openmetrics", "# TYPE a info\na 1\n# EOF\n", 2, 1, "not valid in info family"],
+    [
+      "openmetrics",
+      "a 1\n# TYPE a counter\na 2\n# EOF\n",
+      3,
+      1,
+      'sample name "a" is not valid in counter family',
+    ],
+    [
+      "openmetrics",
+      "# TYPE a histogram\na_bucket 1\na_sum 1\nb 1\na_sum 2\n# EOF\n",
+      5,
+      1,
+      'metric "a_sum" of family "a" appears again',
+    ],
   ];
   test.each(cases)("%s %j", (format, body, line, column, fragment) => {
     let err: unknown;

@@ -178,6 +178,14 @@ function belongsToFamily(name: string, family: string, type: MetricType): boolea
  * families, sample names checked against their family's type. Both accept Prometheus 3's quoted
  * UTF-8 names (`{"my.metric", "my.label"="v"}`).
  *
+ * Strictness: label values (and OpenMetrics help text) allow only the escapes `\\`, `\"` and `\n`;
+ * text-format help text keeps any other backslash as written, as Prometheus does. OpenMetrics
+ * exemplars are accepted only on counter `_total` and (gauge)histogram `_bucket` samples, with at
+ * most 128 characters of label names and values. OpenMetrics timestamps are rounded to the nearest
+ * millisecond (Prometheus truncates). Text timestamps must be non-negative safe integers.
+ * Stricter than Prometheus's text parser: labels need commas between them, a bare metric name
+ * needs whitespace before its value, and a NUL byte outside quotes is an error, not an end of input.
+ *
  * Not the parser's concern: duplicate series in one body and duplicate label names within a series
  * (the scrape loop detects both), and the order of lines in the text format (any order is legal).
  * Errors throw {@link ExpositionParseError}; after an error every further `next()` throws it again.
@@ -229,6 +237,7 @@ export class ExpositionParser {
   private family = "";
   private familyType: MetricType = "unknown";
   private lastSample = "";
+  private readonly familySamples: string[] = [];
   private readonly closedFamilies = new Set<string>();
   private readonly sampleFamily = new Map<string, string>();
 
@@ -847,6 +856,8 @@ export class ExpositionParser {
       if (t === undefined) this.fail(q, `invalid metric type ${JSON.stringify(word)}`, false);
       this.mtype = t;
       this.familyType = t;
+      this.lastSample = "";
+      this.familySamples.length = 0;
     } else {
       const unit = s.slice(q, e);
       if (unit !== "" && !(famName.length > unit.length && famName.endsWith(`_${unit}`))) {
@@ -875,6 +886,7 @@ export class ExpositionParser {
     this.family = name;
     this.familyType = "unknown";
     this.lastSample = "";
+    this.familySamples.length = 0;
   }
 
   private omSeries(p: number, c: number): EntryType {
@@ -963,13 +975,17 @@ export class ExpositionParser {
 
   /** Checks that the current sample belongs to the current family or opens a new, unseen one. */
   private checkSampleFamily(): void {
-    const last = this.lastSample;
-    if (
-      !this.nameEscaped &&
-      this.nameEnd - this.nameStart === last.length &&
-      this.s.startsWith(last, this.nameStart)
-    ) {
-      return;
+    const s = this.s;
+    const len = this.nameEnd - this.nameStart;
+    if (!this.nameEscaped) {
+      const last = this.lastSample;
+      if (len === last.length && s.startsWith(last, this.nameStart)) return;
+      for (const known of this.familySamples) {
+        if (len === known.length && s.startsWith(known, this.nameStart)) {
+          this.lastSample = known;
+          return;
+        }
+      }
     }
     const name = this.name();
     const at = this.nameStart;
@@ -994,6 +1010,7 @@ export class ExpositionParser {
       );
     }
     this.lastSample = name;
+    if (this.familySamples.length < 8) this.familySamples.push(name);
   }
 }
 
