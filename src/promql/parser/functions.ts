@@ -75,6 +75,8 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(
     def("log2", ["vector"], 0, "vector", false),
     def("mad_over_time", ["matrix"], 0, "vector", true),
     def("max_over_time", ["matrix"], 0, "vector", false),
+    def("max_of", ["scalar", "scalar"], 0, "scalar", true),
+    def("min_of", ["scalar", "scalar"], 0, "scalar", true),
     def("min_over_time", ["matrix"], 0, "vector", false),
     def("minute", ["vector"], 1, "vector", false),
     def("month", ["vector"], 1, "vector", false),
@@ -114,6 +116,15 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(
     def("year", ["vector"], 1, "vector", false),
   ].map((f) => [f.name, f] as const),
 );
+
+/**
+ * Functions that accept a range selector with the `anchored` modifier (experimental); the engine
+ * rejects other uses with "anchored modifier can only be used with: ...".
+ */
+export const ANCHORED_FUNCTIONS: readonly string[] = ["changes", "delta", "increase", "rate", "resets"];
+
+/** Functions that accept a range selector with the `smoothed` modifier (experimental). */
+export const SMOOTHED_FUNCTIONS: readonly string[] = ["delta", "increase", "rate"];
 
 /**
  * Names Prometheus 2 accepted that Prometheus 3 renamed; Prometheus 3 (and this parser) reject
