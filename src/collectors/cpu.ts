@@ -167,6 +167,7 @@ export class CpuCollector implements SubCollector {
     const infos = await Promise.all(
       dirs.map(async (d) => {
         const dir = join(base, d);
+        if (!(await ctx.listDir(dir)).includes("thermal_throttle")) return undefined;
         const [pkg, core, coreCount, pkgCount] = await Promise.all([
           ctx.readOptional(join(dir, "topology", "physical_package_id")),
           ctx.readOptional(join(dir, "topology", "core_id")),
@@ -184,7 +185,7 @@ export class CpuCollector implements SubCollector {
     const packages = new Map<number, number>();
     const cores = new Map<string, { pkg: number; core: number; count: number }>();
     for (const i of infos) {
-      if (i.pkg === undefined || i.core === undefined) continue;
+      if (i === undefined || i.pkg === undefined || i.core === undefined) continue;
       const key = `${i.pkg}/${i.core}`;
       if (!cores.has(key) && i.coreCount !== undefined) {
         cores.set(key, { pkg: i.pkg, core: i.core, count: i.coreCount });
@@ -267,9 +268,9 @@ export class CpuFreqCollector implements SubCollector {
     const dirs = await ctx.cpuDirs();
     const per = await Promise.all(
       dirs.map(async (d) => {
+        if (!(await ctx.listDir(join(base, d))).includes("cpufreq")) return undefined;
         const dir = join(base, d, "cpufreq");
         const names = await ctx.listDir(dir);
-        if (names.length === 0) return undefined;
         const read = (f: string) => (names.includes(f) ? ctx.readOptional(join(dir, f)) : undefined);
         const freqs = await Promise.all(CPUFREQ_FILES.map(([f]) => read(f)));
         const [governor, available] = await Promise.all([

@@ -291,6 +291,16 @@ describe("HostCollector on odd hosts", () => {
     expect(errors.get(part)).toContain(join(dir, file));
   });
 
+  it("reads files larger than its first buffer whole", async () => {
+    let meminfo = "";
+    for (let i = 0; i < 2000; i++) meminfo += `Field${i}:  ${i} kB\n`;
+    await writeFile(join(dir, "proc", "meminfo"), meminfo);
+    const { families, success } = await collectWithErrors({ collectors: ["meminfo"] });
+    expect(success("meminfo")).toBe(1);
+    expect(families.filter((f) => f.name.startsWith("node_memory_")).length).toBe(2000);
+    expect(value(families, "node_memory_Field1999_bytes")).toBe(1999 * 1024);
+  });
+
   it("falls back to /proc/mounts when /proc/1/mounts is hidden", async () => {
     await writeFile(join(dir, "proc", "mounts"), "/dev/sda2 / ext4 ro 0 0\n");
     await unlink(join(dir, "proc", "1", "mounts"));
