@@ -4,3 +4,4 @@
  */
 export * from "./exposition/index.js";
 export * from "./remote_write/index.js";
+export * from "./scrape/index.js";
