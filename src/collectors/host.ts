@@ -1,5 +1,5 @@
 import type { MetricFamily } from "../model/index.js";
-import { HostContext, realStatfs, type StatFsFn, type SubCollector } from "./context.js";
+import { CollectorError, HostContext, realStatfs, type StatFsFn, type SubCollector } from "./context.js";
 import { CpuCollector, CpuFreqCollector, StatCollector } from "./cpu.js";
 import { DEFAULT_DISK_EXCLUDE, DiskstatsCollector } from "./diskstats.js";
 import { FamilySet } from "./families.js";
@@ -69,9 +69,14 @@ export interface HostCollectorOptions {
   readonly clock?: Clock;
 }
 
-function toRegExp(p: Pattern | undefined, fallback: RegExp | undefined): RegExp | undefined {
+function toRegExp(option: string, p: Pattern | undefined, fallback: RegExp | undefined): RegExp | undefined {
   if (p === undefined) return fallback;
-  return typeof p === "string" ? new RegExp(p) : p;
+  if (typeof p !== "string") return p;
+  try {
+    return new RegExp(p);
+  } catch (err) {
+    throw new CollectorError(`host collector option ${option}: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -95,6 +100,7 @@ export class HostCollector implements Collector {
   private readonly udevDataPath: string;
   private readonly onError: ((collector: HostCollectorName, error: unknown) => void) | undefined;
 
+  /** Throws a {@link CollectorError} naming the option when a pattern string is not a valid RegExp. */
   constructor(options: HostCollectorOptions = {}) {
     this.procPath = options.procPath ?? "/proc";
     this.sysPath = options.sysPath ?? "/sys";
@@ -104,17 +110,26 @@ export class HostCollector implements Collector {
     const all: Record<HostCollectorName, () => SubCollector> = {
       cpu: () => new CpuCollector(),
       cpufreq: () => new CpuFreqCollector(),
-      diskstats: () => new DiskstatsCollector(toRegExp(options.diskExclude, DEFAULT_DISK_EXCLUDE)),
+      diskstats: () =>
+        new DiskstatsCollector(toRegExp("diskExclude", options.diskExclude, DEFAULT_DISK_EXCLUDE)),
       filesystem: () =>
         new FilesystemCollector({
-          mountPointsExclude: toRegExp(options.filesystemExclude?.mountPoints, DEFAULT_MOUNT_POINTS_EXCLUDE)!,
-          fsTypesExclude: toRegExp(options.filesystemExclude?.fsTypes, DEFAULT_FS_TYPES_EXCLUDE)!,
+          mountPointsExclude: toRegExp(
+            "filesystemExclude.mountPoints",
+            options.filesystemExclude?.mountPoints,
+            DEFAULT_MOUNT_POINTS_EXCLUDE,
+          )!,
+          fsTypesExclude: toRegExp(
+            "filesystemExclude.fsTypes",
+            options.filesystemExclude?.fsTypes,
+            DEFAULT_FS_TYPES_EXCLUDE,
+          )!,
           statfs: options.statfs ?? realStatfs,
           mountTimeoutMs: options.mountTimeoutMs ?? 5000,
         }),
       loadavg: () => new LoadavgCollector(),
       meminfo: () => new MeminfoCollector(),
-      netdev: () => new NetdevCollector(toRegExp(options.netdevExclude, undefined)),
+      netdev: () => new NetdevCollector(toRegExp("netdevExclude", options.netdevExclude, undefined)),
       stat: () => new StatCollector(),
       time: () => new TimeCollector(options.clock ?? systemClock),
       uname: () => new UnameCollector(),
