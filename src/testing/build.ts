@@ -10,10 +10,14 @@ import { fileURLToPath } from "node:url";
 export default function setup(): void {
   const root = fileURLToPath(new URL("../..", import.meta.url));
   try {
-    execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, "-p", `${root}/tsconfig.build.json`], {
-      cwd: root,
-      stdio: "pipe",
-    });
+    execFileSync(
+      process.execPath,
+      [`${root}/node_modules/typescript/bin/tsc`, "-p", `${root}/tsconfig.build.json`],
+      {
+        cwd: root,
+        stdio: "pipe",
+      },
+    );
   } catch {
     // emitted anyway; the type check reports the errors
   }
