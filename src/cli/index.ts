@@ -1,0 +1,90 @@
+/**
+ * The command-line interface: `relay-monitor start | check config`.
+ */
+import { Command, Option } from "commander";
+import { ConfigError, formatProblem, loadConfigFile } from "../config/index.js";
+import { RelayMonitor } from "../server.js";
+import { VERSION } from "../version.js";
+
+/** Builds the command-line interface (exported for tests). */
+export function buildCli(): Command {
+  const program = new Command("relay-monitor")
+    .description(
+      "Performance monitoring for Relay networks: metrics, storage, PromQL, alerting, community health.",
+    )
+    .version(VERSION);
+
+  program
+    .command("start")
+    .description("run the monitor: embedded storage, HTTP API and UI, watching this host and itself")
+    .option("--config <file>", "YAML configuration file (Prometheus sections plus Relay's)")
+    .option("--storage.path <dir>", "data directory", "./data")
+    .option("--listen <host:port>", "address to listen on", "127.0.0.1:9797")
+    .option("--no-collectors", "do not scrape the built-in host and self targets")
+    .addOption(
+      new Option("--log.level <level>", "log level")
+        .choices(["debug", "info", "warn", "error"])
+        .default("info"),
+    )
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const server = new RelayMonitor({
+        configFile: opts.config as string | undefined,
+        storagePath: opts["storage.path"] as string,
+        listen: opts.listen as string,
+        builtinTargets: opts.collectors !== false,
+        logLevel: opts["log.level"] as string,
+      });
+      await runUntilSignal(server);
+    });
+
+  const check = program.command("check").description("validate files without running anything");
+  check
+    .command("config <file>")
+    .description("validate a configuration file; prints every problem with its path and exits 1 if any")
+    .action(async (file: string) => {
+      try {
+        const cfg = await loadConfigFile(file);
+        for (const w of cfg.warnings) console.log(`  WARNING: ${w}`);
+        console.log(`Checking ${file}\n  SUCCESS: ${file} is valid relay-monitor config file syntax`);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        console.error(`Checking ${file}\n  FAILED: ${err.problems.length} problem(s):`);
+        for (const p of err.problems) console.error(`  ${formatProblem(p)}`);
+        process.exitCode = 1;
+      }
+    });
+  return program;
+}
+
+/** Starts the server, reloads on SIGHUP, and stops cleanly on SIGTERM/SIGINT (exit 0). */
+async function runUntilSignal(server: RelayMonitor): Promise<void> {
+  try {
+    await server.start();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      server.logger.error(err.message);
+    } else {
+      server.logger.error({ err }, "failed to start");
+    }
+    await server.stop().catch(() => {});
+    process.exit(1);
+  }
+  process.on("SIGHUP", () => {
+    server.reload().catch(() => {});
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.logger.info({ signal }, "shutting down");
+    server.stop().then(
+      () => process.exit(0),
+      (err) => {
+        server.logger.error({ err }, "error while stopping");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
