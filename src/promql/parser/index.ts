@@ -25,3 +25,11 @@ export {
   formatPromDuration,
   prettyFormatExpr,
 } from "./printer.js";
+export {
+  type CounterResetHint,
+  type HistogramLiteral,
+  type HistogramSpan,
+  parseSeriesDesc,
+  type SequenceValue,
+  type SeriesDesc,
+} from "./series.js";
