@@ -67,6 +67,7 @@ class ProtoError extends Error {}
  */
 const interned = new Map<number, string>();
 const INTERN_MAX = 200_000;
+const INTERN_MAX_LENGTH = 256;
 
 function sameAscii(str: string, buf: Uint8Array, s: number, e: number): boolean {
   if (str.length !== e - s) return false;
@@ -168,6 +169,7 @@ class Reader {
       h = Math.imul(h ^ b, 0x01000193);
     }
     if (high < 0x80) {
+      if (e - s > INTERN_MAX_LENGTH) return this.nodeBuf.toString("latin1", s, e);
       const cached = interned.get(h);
       if (cached !== undefined && sameAscii(cached, buf, s, e)) return cached;
       const str = this.nodeBuf.toString("latin1", s, e);

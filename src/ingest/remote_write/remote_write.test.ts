@@ -82,7 +82,10 @@ const NOW = 1_700_000_000_000;
 
 const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,12}$/).filter((n) => n !== "__name__");
 const metricName = fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,20}$/);
-const labelValue = fc.string({ minLength: 1, maxLength: 20, unit: "grapheme" });
+const labelValue = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 20, unit: "grapheme" }),
+  fc.string({ minLength: 250, maxLength: 300 }),
+);
 const sample = fc.record({
   value: fc.double(),
   timestamp: fc.integer({ min: -2_000_000_000_000, max: NOW }),
