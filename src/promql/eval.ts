@@ -341,6 +341,7 @@ export class Evaluator {
       step: this.interval,
       ...(func ? { func } : {}),
     });
+    this.st.checkNow();
     const out: RangeSeries[] = [];
     let bufT = new Float64Array(256);
     let bufV = new Float64Array(256);
