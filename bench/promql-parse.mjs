@@ -10,11 +10,11 @@ const dashboard = [
   '100 - (avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])) * 100)',
   'node_filesystem_avail_bytes{fstype!~"tmpfs|overlay"} / node_filesystem_size_bytes * 100 < 10',
   'predict_linear(node_filesystem_free_bytes{job="node"}[6h], 4 * 3600) < 0',
-  'topk(10, sum without (instance) (rate(container_cpu_usage_seconds_total[1m])))',
-  'up == 0',
-  'increase(relay_messages_total[1h] offset 1d)',
-  'max_over_time(relay_queue_depth[30m:1m]) > bool 1000',
-  'rate(http_requests_total[5m] @ end()) / on(instance) group_left(version) build_info',
+  "topk(10, sum without (instance) (rate(container_cpu_usage_seconds_total[1m])))",
+  "up == 0",
+  "increase(relay_messages_total[1h] offset 1d)",
+  "max_over_time(relay_queue_depth[30m:1m]) > bool 1000",
+  "rate(http_requests_total[5m] @ end()) / on(instance) group_left(version) build_info",
   'label_replace(up{job="node"}, "host", "$1", "instance", "(.*):.*")',
   'absent(up{job="relay"} == 1)',
 ];
@@ -54,10 +54,14 @@ function run(name, fn, minMs = 1500) {
   const secs = (t - t0) / 1000;
   const qps = (rounds * queries.length) / secs;
   const mbs = (rounds * bytes) / secs / 1e6;
-  console.log(`${name.padEnd(18)} ${Math.round(qps).toLocaleString("en").padStart(10)} queries/s  ${mbs.toFixed(1).padStart(6)} MB/s`);
+  console.log(
+    `${name.padEnd(18)} ${Math.round(qps).toLocaleString("en").padStart(10)} queries/s  ${mbs.toFixed(1).padStart(6)} MB/s`,
+  );
 }
 
-console.log(`${queries.length} queries (${dashboard.length} dashboard, ${conformance.length} conformance), ${bytes} bytes`);
+console.log(
+  `${queries.length} queries (${dashboard.length} dashboard, ${conformance.length} conformance), ${bytes} bytes`,
+);
 run("parseExpr", () => {
   for (const q of queries) parseExpr(q);
 });
