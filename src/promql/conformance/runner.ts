@@ -5,6 +5,7 @@
 import { compareLabels, formatLabels, type Labels, labelsKey, STALE_NAN } from "../../model/index.js";
 import { Head } from "../../tsdb/index.js";
 import { Engine } from "../engine.js";
+import { type Expr, parseExpr } from "../parser/index.js";
 import type { QueryResult } from "../value.js";
 import type { Command, EvalCmd, LoadCmd, SeriesLine } from "./script.js";
 
@@ -73,6 +74,40 @@ export class ScriptRunner {
     await this.advanceTo(idx);
     this.next = idx + 1;
     const c = this.cmds[idx] as EvalCmd;
+    const err = await this.runOne(c);
+    if (err !== null || !c.instant || c.rangeVector || AT_UNSAFE.test(c.expr)) return err;
+    return this.stepInvarianceCheck(c);
+  }
+
+  /**
+   * FORMAT.md §11.1: with `@ t` added to every selector and subquery, the query must give the
+   * same result (or failure) at other evaluation times.
+   */
+  private async stepInvarianceCheck(c: EvalCmd): Promise<string | null> {
+    const t = c.startMs;
+    const times = t === 0 ? [-1000, 0, 1000] : [-10 * t, 0, t / 5, t, 10 * t];
+    for (const at of times) {
+      let expr: Expr;
+      try {
+        expr = addAt(parseExpr(c.expr), t);
+      } catch {
+        return null;
+      }
+      let res: QueryResult;
+      try {
+        res = await this.engine.instantQuery(this.head, expr, at);
+      } catch (e) {
+        if (c.fail) continue;
+        return `with @ ${t} at ${at}: unexpected error: ${(e as Error).message}`;
+      }
+      if (c.fail) return `with @ ${t} at ${at}: expected error`;
+      const err = compareResult(c, res);
+      if (err !== null) return `with @ ${t} at ${at}: ${err}`;
+    }
+    return null;
+  }
+
+  private async runOne(c: EvalCmd): Promise<string | null> {
     let res: QueryResult;
     try {
       if (c.instant) {
@@ -199,6 +234,47 @@ function describePoints(t: Float64Array, v: Float64Array): string {
 }
 
 export type { Labels };
+
+const AT_UNSAFE =
+  /\b(days_in_month|day_of_month|day_of_week|day_of_year|end|hour|minute|month|year|predict_linear|range|start|step|time|timestamp)\s*\(/;
+
+/** Adds `@ t` to every selector and subquery without one, not descending into subqueries. */
+function addAt(e: Expr, t: number): Expr {
+  const visit = (n: Expr): void => {
+    switch (n.kind) {
+      case "VectorSelector":
+        if (n.timestamp === null && n.startOrEnd === null) n.timestamp = t;
+        return;
+      case "MatrixSelector":
+        visit(n.vectorSelector);
+        return;
+      case "SubqueryExpr":
+        // Selectors below a subquery with `@` (given or just added) are left alone.
+        if (n.timestamp === null && n.startOrEnd === null) n.timestamp = t;
+        return;
+      case "Call":
+        n.args.forEach(visit);
+        return;
+      case "AggregateExpr":
+        visit(n.expr);
+        if (n.param) visit(n.param);
+        return;
+      case "BinaryExpr":
+        visit(n.lhs);
+        visit(n.rhs);
+        return;
+      case "UnaryExpr":
+      case "ParenExpr":
+      case "StepInvariantExpr":
+        visit(n.expr);
+        return;
+      default:
+        return;
+    }
+  };
+  visit(e);
+  return e;
+}
 
 /** A head that accepts samples at any time (test scripts load old data after new). */
 function newHead(): Head {
