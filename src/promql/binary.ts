@@ -256,15 +256,13 @@ function vectorVector(
   const cmp = isComparison(op);
   const delayed = ev.st.opts.delayedNameRemoval;
   const schema = changesSchema(op);
-  const metricCache = new Map<number, { labels: Labels; key: string }>();
+  const metricCache = new Map<string, { labels: Labels; key: string }>();
   const includeSet = m.include;
   const keepSet = new Set(m.matchingLabels);
-  const resultMetric = (li: number, ri: number) => {
-    const ck = li * R.length + ri;
+  const resultMetric = (ck: string, lLabels: Labels, rl: Labels) => {
     let r = metricCache.get(ck);
     if (r) return r;
-    let ls = L[li]!.labels;
-    const rl = R[ri]!.labels;
+    let ls = lLabels;
     if (schema) ls = dropMetadata(ls);
     if (m.card === "one-to-one") {
       ls = m.on ? ls.filter((l) => keepSet.has(l.name)) : ls.filter((l) => !keepSet.has(l.name));
@@ -285,7 +283,40 @@ function vectorVector(
     metricCache.set(ck, r);
     return r;
   };
+  const fillR = m.fillValues?.rhs ?? null;
+  const fillL = m.fillValues?.lhs ?? null;
   const out = new SeriesBuilder();
+  const doOp = (i: number, stamp: number, sig: number, lv: number, rv: number, metric: { labels: Labels; key: string }) => {
+    let fl = lv;
+    let fr = rv;
+    if (swap) [fl, fr] = [fr, fl];
+    let v: number;
+    let keep = true;
+    if (cmp) {
+      keep = compare(op, fl, fr);
+      v = fl;
+    } else v = arith(op, fl, fr);
+    if (e.returnBool) v = keep ? 1 : 0;
+    if (m.card === "one-to-one") {
+      if (matchedStamp[sig] === stamp) {
+        throw new ExecutionError(
+          "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
+        );
+      }
+      matchedStamp[sig] = stamp;
+    } else {
+      let set = manyMatched.get(sig);
+      if (!set) {
+        set = new Set();
+        manyMatched.set(sig, set);
+      } else if (set.has(metric.key)) {
+        throw new ExecutionError("multiple matches for labels: grouping labels must ensure unique matches");
+      }
+      set.add(metric.key);
+    }
+    if (!keep && !e.returnBool) return;
+    out.add(metric.labels, i, v, e.returnBool, metric.key);
+  };
   for (let i = 0; i < n; i++) {
     ev.st.check();
     const stamp = i + 1;
@@ -293,7 +324,8 @@ function vectorVector(
     const rTo = rb.offsets[i + 1]!;
     const lFrom = lb.offsets[i]!;
     const lTo = lb.offsets[i + 1]!;
-    if (rFrom === rTo || lFrom === lTo) continue;
+    if (rFrom === rTo && lFrom === lTo) continue;
+    if ((rFrom === rTo || lFrom === lTo) && fillR === null && fillL === null) continue;
     for (let p = rFrom; p < rTo; p++) {
       const ri = rb.sidx[p]!;
       const sig = rsig[ri]!;
@@ -312,39 +344,26 @@ function vectorVector(
     for (let p = lFrom; p < lTo; p++) {
       const li = lb.sidx[p]!;
       const sig = lsig[li]!;
-      if (rightStamp[sig] !== stamp) continue;
+      if (rightStamp[sig] !== stamp) {
+        if (fillR === null) continue;
+        const ll = L[li]!.labels;
+        doOp(i, stamp, sig, lb.vals[p]!, fillR, resultMetric(`l${li}`, ll, matchLabels(ll, m)));
+        continue;
+      }
       const rp = rightAt[sig]!;
       const ri = rb.sidx[rp]!;
-      let fl = lb.vals[p]!;
-      let fr = rb.vals[rp]!;
-      if (swap) [fl, fr] = [fr, fl];
-      let v: number;
-      let keep = true;
-      if (cmp) {
-        keep = compare(op, fl, fr);
-        v = fl;
-      } else v = arith(op, fl, fr);
-      if (e.returnBool) v = keep ? 1 : 0;
-      const metric = resultMetric(li, ri);
-      if (m.card === "one-to-one") {
-        if (matchedStamp[sig] === stamp) {
-          throw new ExecutionError(
-            "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
-          );
-        }
-        matchedStamp[sig] = stamp;
-      } else {
-        let set = manyMatched.get(sig);
-        if (!set) {
-          set = new Set();
-          manyMatched.set(sig, set);
-        } else if (set.has(metric.key)) {
-          throw new ExecutionError("multiple matches for labels: grouping labels must ensure unique matches");
-        }
-        set.add(metric.key);
+      doOp(i, stamp, sig, lb.vals[p]!, rb.vals[rp]!, resultMetric(`${li},${ri}`, L[li]!.labels, R[ri]!.labels));
+    }
+    if (fillL !== null) {
+      for (let p = rFrom; p < rTo; p++) {
+        const ri = rb.sidx[p]!;
+        const sig = rsig[ri]!;
+        if (rightAt[sig] !== p) continue;
+        const matched = m.card === "one-to-one" ? matchedStamp[sig] === stamp : manyMatched.has(sig);
+        if (matched) continue;
+        const rl = R[ri]!.labels;
+        doOp(i, stamp, sig, fillL, rb.vals[p]!, resultMetric(`r${ri}`, matchLabels(rl, m), rl));
       }
-      if (!keep && !e.returnBool) continue;
-      out.add(metric.labels, i, v, e.returnBool, metric.key);
     }
   }
   return { type: "vector", series: out.list };
