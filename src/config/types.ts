@@ -83,16 +83,3 @@ export const labelSet = () =>
     }
     return out;
   });
-
-/** A regular expression string, validated to compile (anchored later by its user). */
-export const regexString = () =>
-  z.string().superRefine((s, ctx) => {
-    try {
-      new RegExp(`^(?:${s})$`, "su");
-    } catch (err) {
-      ctx.addIssue({
-        code: "custom",
-        message: `invalid regular expression ${shown(s)}: ${(err as Error).message}`,
-      });
-    }
-  });

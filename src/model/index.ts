@@ -6,5 +6,6 @@ export * from "./duration.js";
 export * from "./family.js";
 export * from "./labels.js";
 export * from "./matchers.js";
+export * from "./regex.js";
 export * from "./relabel.js";
 export * from "./sample.js";

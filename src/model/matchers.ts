@@ -1,4 +1,5 @@
 import { type Labels, labelsGet } from "./labels.js";
+import { compileAnchoredRE2 } from "./regex.js";
 
 /** The four PromQL matcher operators. */
 export type MatchType = "=" | "!=" | "=~" | "!~";
@@ -9,8 +10,8 @@ export class InvalidMatcherError extends Error {
 }
 
 /**
- * A label matcher. Regular expressions are fully anchored, and `.` matches newlines, as in
- * Prometheus (`^(?s:re)$`).
+ * A label matcher. Regular expressions use RE2 syntax, fully anchored, and `.` matches newlines,
+ * as in Prometheus (`^(?s:re)$`).
  * @example new Matcher("=~", "job", "node|relay").matches("node") // true
  */
 export class Matcher {
@@ -25,7 +26,7 @@ export class Matcher {
     this.value = value;
     if (type === "=~" || type === "!~") {
       try {
-        this.re = new RegExp(`^(?:${value})$`, "su");
+        this.re = compileAnchoredRE2(value);
       } catch (err) {
         throw new InvalidMatcherError(
           `invalid regular expression ${JSON.stringify(value)} for label ${name}: ${(err as Error).message}`,

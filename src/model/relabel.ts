@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { isValidLabelName, type Labels, LabelsBuilder } from "./labels.js";
+import { compileAnchoredRE2 } from "./regex.js";
 
 /** The relabelling actions Prometheus knows. */
 export type RelabelAction =
@@ -69,31 +70,14 @@ const DEFAULT_REGEX = "(.*)";
 const DEFAULT_REPLACEMENT = "$1";
 
 /**
- * Compiles a regex the way Prometheus's relabelling does: wrapped as `^(?:re)$`, `.` not matching
- * newlines. Go's `(?P<name>` groups and leading inline flags (`(?i)`, `(?s)`, `(?m)`) are
- * translated to JavaScript.
+ * Compiles a regex the way Prometheus's relabelling does: RE2 syntax wrapped as `^(?s:re)$`.
  * @example compileAnchoredRegex("foo|ba.").test("bar") // true
  */
 export function compileAnchoredRegex(source: string): RegExp {
-  let body = source.replace(/\(\?P</g, "(?<");
-  let flags = "";
-  for (;;) {
-    const m = /^\(\?([ims]+)\)/.exec(body);
-    if (!m) break;
-    for (const f of m[1]!) if (!flags.includes(f)) flags += f;
-    body = body.slice(m[0].length);
-  }
-  const anchored = `^(?:${body})$`;
   try {
-    return new RegExp(anchored, `${flags}u`);
-  } catch (unicodeErr) {
-    try {
-      return new RegExp(anchored, flags);
-    } catch {
-      throw new InvalidRelabelConfigError(
-        `invalid regex ${JSON.stringify(source)}: ${(unicodeErr as Error).message}`,
-      );
-    }
+    return compileAnchoredRE2(source);
+  } catch (err) {
+    throw new InvalidRelabelConfigError(`invalid regex ${JSON.stringify(source)}: ${(err as Error).message}`);
   }
 }
 
