@@ -382,7 +382,8 @@ export class Evaluator {
   async evalVectorSelector(vs: VectorSelector): Promise<StepSeries[]> {
     const lookback = this.st.opts.lookbackDelta;
     const [minRef, maxRef] = this.refRange(vs.timestamp, vs.offset);
-    const data = await this.load(vs, minRef - lookback + 1, maxRef, false);
+    const smoothed = vs.smoothed;
+    const data = await this.load(vs, minRef - lookback + 1, maxRef + (smoothed ? lookback : 0), false);
     const out: StepSeries[] = [];
     const n = this.n;
     const at = vs.timestamp;
@@ -401,8 +402,15 @@ export class Evaluator {
         if (j < 0) continue;
         const tj = t[j]!;
         if (tj <= ref - lookback) continue;
-        const vj = v[j]!;
+        let vj = v[j]!;
         if (Number.isNaN(vj) && isStaleNaN(vj)) continue;
+        if (smoothed && tj < ref && j + 1 < m) {
+          const tn = t[j + 1]!;
+          const vn = v[j + 1]!;
+          if (tn < ref + lookback && !(Number.isNaN(vn) && isStaleNaN(vn))) {
+            vj = vj + ((vn - vj) * (ref - tj)) / (tn - tj);
+          }
+        }
         steps.push(i);
         vals.push(vj);
         times.push(tj);
@@ -419,7 +427,9 @@ export class Evaluator {
       const ms = e as MatrixSelector;
       const vs = ms.vectorSelector;
       const [minRef, maxRef] = this.refRange(vs.timestamp, vs.offset);
-      const series = await this.load(vs, minRef - ms.range + 1, maxRef, true, func);
+      const lookback = vs.anchored || vs.smoothed ? this.st.opts.lookbackDelta : 0;
+      const after = vs.smoothed ? lookback : 0;
+      const series = await this.load(vs, minRef - ms.range - lookback + 1, maxRef + after, true, func);
       return { series, range: ms.range, offset: vs.offset, at: vs.timestamp, vs };
     }
     if (e.kind === "SubqueryExpr") {
@@ -464,6 +474,14 @@ export class Evaluator {
     const ref = (arg.at ?? this.start) - arg.offset;
     const lo = ref - arg.range;
     const out: RangeSeries[] = [];
+    if (arg.vs && (arg.vs.anchored || arg.vs.smoothed)) {
+      const ext = new Extender(this.st.opts.lookbackDelta, arg.vs.smoothed);
+      for (const s of arg.series) {
+        const m = ext.window(s.t, s.v, lo, ref, false);
+        if (m > 0) out.push({ labels: s.labels, t: ext.t.slice(0, m), v: ext.v.slice(0, m) });
+      }
+      return { type: "matrix", series: out };
+    }
     for (const s of arg.series) {
       let a = 0;
       while (a < s.t.length && s.t[a]! <= lo) a++;
@@ -682,6 +700,20 @@ export class Evaluator {
           throw new ExecutionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${fmtG(tf)}`);
       }
     }
+    const mvs = unwrap(args[mi]!);
+    if (mvs.kind === "MatrixSelector") {
+      const vs = mvs.vectorSelector;
+      if (vs.anchored && !["changes", "delta", "increase", "rate", "resets"].includes(name)) {
+        throw new ExecutionError(
+          `anchored modifier can only be used with: changes, delta, increase, rate, resets - not with ${name}`,
+        );
+      }
+      if (vs.smoothed && !["delta", "increase", "rate"].includes(name)) {
+        throw new ExecutionError(
+          `smoothed modifier can only be used with: delta, increase, rate - not with ${name}`,
+        );
+      }
+    }
     const arg = await this.evalRangeArg(args[mi]!, name);
     const w: RangeWindow & { args: number[] } = { ts: 0, rangeStart: 0, rangeEnd: 0, args: [] };
     const keepName = KEEP_NAME_RANGE.has(name);
@@ -713,6 +745,24 @@ export class Evaluator {
     }
 
     const out: StepSeries[] = [];
+    const extended = arg.vs && (arg.vs.anchored || arg.vs.smoothed);
+    const ext = extended ? new Extender(this.st.opts.lookbackDelta, arg.vs!.smoothed) : null;
+    const isCounter = name === "rate" || name === "increase";
+    const extFn =
+      name === "rate" || name === "increase" || name === "delta"
+        ? (et: Float64Array, evs: Float64Array, m: number) => {
+            let r = evs[m - 1]! - evs[0]!;
+            if (isCounter) {
+              let prev = evs[0]!;
+              for (let k = 1; k < m; k++) {
+                if (evs[k]! < prev) r += prev;
+                prev = evs[k]!;
+              }
+            }
+            void et;
+            return name === "rate" ? r / (rng / 1000) : r;
+          }
+        : null;
     for (const s of arg.series) {
       this.st.check();
       const { t, v } = s;
@@ -721,7 +771,21 @@ export class Evaluator {
       const vals: number[] = [];
       let lo = 0;
       let hi = 0;
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; ext && i < n; i++) {
+        const ts = this.start + i * this.interval;
+        const ref = (at ?? ts) - offset;
+        const k = ext.window(t, v, ref - rng, ref, isCounter);
+        if (k === 0) continue;
+        w.ts = ts;
+        w.rangeStart = ref - rng;
+        w.rangeEnd = ref;
+        for (let q = 0; q < scalarArgs.length; q++) w.args[q] = scalarArgs[q]![i]!;
+        const r = extFn ? extFn(ext.t, ext.v, k) : fn(ext.t, ext.v, 0, k, w);
+        if (r === undefined) continue;
+        steps.push(i);
+        vals.push(r);
+      }
+      for (let i = 0; !ext && i < n; i++) {
         const ts = this.start + i * this.interval;
         const ref = (at ?? ts) - offset;
         const rs = ref - rng;
@@ -943,6 +1007,68 @@ export class Evaluator {
       if (steps.length) b.addSeries({ labels: g.labels, dropName: true, steps, vals }, g.labels);
     }
     return { type: "vector", series: b.list };
+  }
+}
+
+/**
+ * Builds the window of an `anchored`/`smoothed` range selector (Prometheus's extendFloats): a
+ * point at the range start (the last sample before it, or interpolated when smoothed), the
+ * samples strictly inside, and a point at the range end.
+ */
+class Extender {
+  t = new Float64Array(64);
+  v = new Float64Array(64);
+
+  constructor(
+    private readonly lookback: number,
+    private readonly smoothed: boolean,
+  ) {}
+
+  /** Fills `t`/`v` for the window (mint, maxt]; returns the number of points (0 = none). */
+  window(t: Float64Array, v: Float64Array, mint: number, maxt: number, isCounter: boolean): number {
+    let a = 0;
+    while (a < t.length && t[a]! <= mint - this.lookback) a++;
+    let b = a;
+    const limit = this.smoothed ? maxt + this.lookback : maxt;
+    while (b < t.length && t[b]! <= limit) b++;
+    if (b <= a) return 0;
+    let last = b - 1;
+    let first = a;
+    while (first < last && t[first]! <= mint) first++;
+    first = Math.max(a, first - 1);
+    if (first < last && t[first + 1]! <= mint) first++;
+    if (this.smoothed) {
+      let k = a;
+      while (k < b - 1 && t[k]! < maxt) k++;
+      last = k;
+    }
+    if (t[last]! <= mint) return 0;
+    if (this.smoothed && t[first]! > maxt) return 0;
+    const interp = (i: number, j: number, x: number) => {
+      let y1 = v[i]!;
+      const y2 = v[j]!;
+      if (isCounter && y2 < y1) y1 = 0;
+      return y1 + ((y2 - y1) * (x - t[i]!)) / (t[j]! - t[i]!);
+    };
+    const left = this.smoothed && t[first]! < mint ? interp(first, first + 1, mint) : v[first]!;
+    const right = this.smoothed && last > a && t[last]! > maxt ? interp(last - 1, last, maxt) : v[last]!;
+    if (t[first]! <= mint) first++;
+    if (t[last]! >= maxt) last--;
+    const count = Math.max(last - first + 1, 0) + 2;
+    if (this.t.length < count) {
+      this.t = new Float64Array(count * 2);
+      this.v = new Float64Array(count * 2);
+    }
+    this.t[0] = mint;
+    this.v[0] = left;
+    let k = 1;
+    for (let i = first; i <= last; i++, k++) {
+      this.t[k] = t[i]!;
+      this.v[k] = v[i]!;
+    }
+    this.t[k] = maxt;
+    this.v[k] = right;
+    return k + 1;
   }
 }
 
