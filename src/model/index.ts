@@ -2,6 +2,7 @@
  * The shared vocabulary of Relay Monitor: label sets, matchers, durations, samples and metadata.
  * Imports nothing else of ours.
  */
+export * from "./alert.js";
 export * from "./duration.js";
 export * from "./family.js";
 export * from "./labels.js";
