@@ -286,7 +286,14 @@ function vectorVector(
   const fillR = m.fillValues?.rhs ?? null;
   const fillL = m.fillValues?.lhs ?? null;
   const out = new SeriesBuilder();
-  const doOp = (i: number, stamp: number, sig: number, lv: number, rv: number, metric: { labels: Labels; key: string }) => {
+  const doOp = (
+    i: number,
+    stamp: number,
+    sig: number,
+    lv: number,
+    rv: number,
+    metric: { labels: Labels; key: string },
+  ) => {
     let fl = lv;
     let fr = rv;
     if (swap) [fl, fr] = [fr, fl];
@@ -352,7 +359,14 @@ function vectorVector(
       }
       const rp = rightAt[sig]!;
       const ri = rb.sidx[rp]!;
-      doOp(i, stamp, sig, lb.vals[p]!, rb.vals[rp]!, resultMetric(`${li},${ri}`, L[li]!.labels, R[ri]!.labels));
+      doOp(
+        i,
+        stamp,
+        sig,
+        lb.vals[p]!,
+        rb.vals[rp]!,
+        resultMetric(`${li},${ri}`, L[li]!.labels, R[ri]!.labels),
+      );
     }
     if (fillL !== null) {
       for (let p = rFrom; p < rTo; p++) {
