@@ -35,7 +35,9 @@ export class ScriptRunner {
 
   constructor(
     private readonly cmds: readonly Command[],
-    private readonly engine = new Engine({ enableDelayedNameRemoval: true, maxSamples: 50_000_000 }),
+    private readonly engine = new Engine({
+      enableDelayedNameRemoval: process.env.PROMQL_CONFORMANCE_DELAYED !== "0",
+    }),
   ) {}
 
   /** Runs every load/clear before command index `idx`. */
