@@ -1,5 +1,7 @@
 import {
+  compileAnchoredRE2,
   EMPTY_LABELS,
+  expandTemplate,
   isStaleNaN,
   type Label,
   type Labels,
@@ -162,56 +164,6 @@ function natLess(a: string, b: string): boolean {
     return x < y;
   }
   return ca.length < cb.length;
-}
-
-/** Expands `$1`, `${name}` and `$$` in a replacement string the way Go's regexp.Expand does. */
-function goExpand(template: string, m: RegExpExecArray): string {
-  let out = "";
-  for (let i = 0; i < template.length; i++) {
-    const c = template[i]!;
-    if (c !== "$" || i + 1 >= template.length) {
-      out += c;
-      continue;
-    }
-    const next = template[i + 1]!;
-    if (next === "$") {
-      out += "$";
-      i++;
-      continue;
-    }
-    let name: string;
-    if (next === "{") {
-      const close = template.indexOf("}", i + 2);
-      if (close < 0) {
-        out += c;
-        continue;
-      }
-      name = template.slice(i + 2, close);
-      if (!/^[A-Za-z0-9_]+$/.test(name)) {
-        out += c;
-        continue;
-      }
-      i = close;
-    } else {
-      const mm = /^[A-Za-z0-9_]+/.exec(template.slice(i + 1));
-      if (!mm) {
-        out += c;
-        continue;
-      }
-      name = mm[0];
-      i += name.length;
-    }
-    if (/^\d+$/.test(name)) {
-      const idx = Number(name);
-      out += idx < m.length ? (m[idx] ?? "") : "";
-    } else out += m.groups?.[name] ?? "";
-  }
-  return out;
-}
-
-/** Compiles an RE2-style pattern as an anchored JavaScript RegExp (`(?P<n>` becomes `(?<n>`). */
-export function compileAnchored(re: string): RegExp {
-  return new RegExp(`^(?:${re.replace(/\(\?P</g, "(?<")})$`, "su");
 }
 
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -881,7 +833,7 @@ export class Evaluator {
     const reStr = this.stringArg(e.args[4]!);
     let re: RegExp;
     try {
-      re = compileAnchored(reStr);
+      re = compileAnchoredRE2(reStr);
     } catch {
       throw new ExecutionError(`invalid regular expression in label_replace(): ${reStr}`);
     }
@@ -892,7 +844,7 @@ export class Evaluator {
       const m = re.exec(labelsGet(s.labels, src));
       if (!m) return s.labels;
       const b = new LabelsBuilder(s.labels);
-      b.set(dst, goExpand(repl, m));
+      b.set(dst, expandTemplate(repl, m));
       if (dst === METRIC_NAME) s.dropName = false;
       return b.labels();
     });

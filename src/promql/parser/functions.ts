@@ -127,8 +127,9 @@ export const ANCHORED_FUNCTIONS: readonly string[] = ["changes", "delta", "incre
 export const SMOOTHED_FUNCTIONS: readonly string[] = ["delta", "increase", "rate"];
 
 /**
- * Names Prometheus 2 accepted that Prometheus 3 renamed; Prometheus 3 (and this parser) reject
- * the old name as an unknown function. The UI may use it to suggest the new name.
+ * Names Prometheus 2 accepted that Prometheus 3 renamed. Prometheus 3 rejects the old name; this
+ * parser accepts it as an alias (the tree holds the new function, so it prints the new name), so
+ * dashboards and rules written for Prometheus 2 keep working.
  */
 export const RENAMED_FUNCTIONS: ReadonlyMap<string, string> = new Map([
   ["holt_winters", "double_exponential_smoothing"],

@@ -325,7 +325,6 @@ describe("parseExpr: errors like Prometheus", () => {
     ["a and fill(0) b", "1:1: parse error: filling in missing series not allowed for set operators"],
     ["1 + fill(0) b", "1:1: parse error: filling in missing series only allowed between instant vectors"],
     ["x[1h/0]", "1:3: parse error: division by zero"],
-    ["holt_winters(x[5m], 0.5, 0.5)", '1:1: parse error: unknown function with name "holt_winters"'],
     ["info(x, y)", "1:9: parse error: expected label selectors only, got vector selector instead"],
     ["x\n+\n*", "3:1: parse error: unexpected <op:*>"],
     ['"é" + *', "1:8: parse error: unexpected <op:*>"],

@@ -29,7 +29,7 @@ import {
 } from "./ast.js";
 import { DurationExprError, durationExprIsDynamic, evalDurationMs } from "./durations.js";
 import { ParseError } from "./errors.js";
-import { FUNCTIONS } from "./functions.js";
+import { FUNCTIONS, RENAMED_FUNCTIONS } from "./functions.js";
 import { describeToken, goQuote, Lexer, type Token, type TokenType, unquote } from "./lexer.js";
 
 /** Options of the parser. Every experimental feature is enabled unless switched off. */
@@ -398,7 +398,8 @@ class Parser {
   parseCall(): Call {
     const name = this.next();
     const fname = name.type === "IDENTIFIER" ? name.val : name.val.toLowerCase();
-    const func = FUNCTIONS.get(fname);
+    // Prometheus 2's names (holt_winters) are accepted as aliases of their Prometheus 3 names.
+    const func = FUNCTIONS.get(fname) ?? FUNCTIONS.get(RENAMED_FUNCTIONS.get(fname) ?? "");
     if (!func) this.fail(tokenRange(name), `unknown function with name ${goQuote(name.val)}`);
     if (func.experimental && !this.opts.enableExperimentalFunctions) {
       this.fail(tokenRange(name), `function ${goQuote(name.val)} is not enabled`);

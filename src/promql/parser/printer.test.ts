@@ -31,6 +31,8 @@ describe("formatExpr prints like Prometheus's String()", () => {
     ["a - ignoring(b) c", "a - ignoring (b) c"],
     ["a - ignoring() c", "a - c"],
     ["up > bool 0", ""],
+    // Prometheus 2's name is an alias; the tree holds (and prints) the Prometheus 3 name.
+    ["holt_winters(x[5m], 0.5, 0.5)", "double_exponential_smoothing(x[5m], 0.5, 0.5)"],
     ["a offset 1m", ""],
     ["a offset -7m", ""],
     ['a{c="d"}[5m] offset 1m', ""],
