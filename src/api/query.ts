@@ -33,10 +33,11 @@ function parseQuery(q: string | undefined) {
   }
 }
 
-function timeoutSignal(req: FastifyRequest, timeoutMs: number | undefined): AbortSignal | undefined {
+/** Aborts when the client goes away before the answer is written, or after `timeoutMs`. */
+function timeoutSignal(reply: FastifyReply, timeoutMs: number | undefined): AbortSignal | undefined {
   const ctl = new AbortController();
-  req.raw.on("close", () => {
-    if (!req.raw.complete || req.raw.destroyed) ctl.abort();
+  reply.raw.on("close", () => {
+    if (!reply.raw.writableFinished) ctl.abort();
   });
   if (timeoutMs !== undefined && timeoutMs > 0)
     return AbortSignal.any([ctl.signal, AbortSignal.timeout(timeoutMs)]);
@@ -65,7 +66,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryApiDeps): Pro
     let ok = false;
     try {
       const r = await deps.engine.instantQuery(deps.queryable, expr, time, {
-        signal: timeoutSignal(req, timeout),
+        signal: timeoutSignal(reply, timeout),
         lookbackDeltaMs: lookback,
       });
       ok = true;
@@ -90,7 +91,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryApiDeps): Pro
     let ok = false;
     try {
       const r = await deps.engine.rangeQuery(deps.queryable, expr, start, end, step, {
-        signal: timeoutSignal(req, timeout),
+        signal: timeoutSignal(reply, timeout),
         lookbackDeltaMs: lookback,
       });
       ok = true;

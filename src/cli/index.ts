@@ -1,10 +1,11 @@
 /**
- * The command-line interface: `relay-monitor start | check config`.
+ * The command-line interface: `relay-monitor start | query | check config`.
  */
 import { Command, Option } from "commander";
 import { ConfigError, formatProblem, loadConfigFile } from "../config/index.js";
 import { RelayMonitor } from "../server.js";
 import { VERSION } from "../version.js";
+import { runQuery } from "./query.js";
 
 /** Builds the command-line interface (exported for tests). */
 export function buildCli(): Command {
@@ -35,6 +36,23 @@ export function buildCli(): Command {
         logLevel: opts["log.level"] as string,
       });
       await runUntilSignal(server);
+    });
+
+  program
+    .command("query <expr>")
+    .description("evaluate PromQL on a running server and print the result like promtool")
+    .option("--server <url>", "server to query", "http://127.0.0.1:9797")
+    .option("--time <time>", "evaluation time of an instant query (RFC 3339 or Unix seconds; default now)")
+    .option("--start <time>", "start of a range query (with --end and --step)")
+    .option("--end <time>", "end of a range query (default now)")
+    .option("--step <duration>", "resolution of a range query, e.g. 15s or 60")
+    .addOption(
+      new Option("-o, --format <format>", "output format").choices(["promql", "json"]).default("promql"),
+    )
+    .action(async (expr: string, opts: Record<string, string | undefined>) => {
+      const out = await runQuery(expr, opts);
+      process.stdout.write(out.text);
+      if (!out.ok) process.exitCode = 1;
     });
 
   const check = program.command("check").description("validate files without running anything");
