@@ -360,18 +360,24 @@ function escapeCell(s: string): string {
   return s.replaceAll("|", "\\|");
 }
 
+function alignedTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, c) => Math.max(3, h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((x, c) => x.padEnd(widths[c]!)).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+}
+
 /**
  * The catalogue as Markdown: one table per area with name, type, unit, labels (with their expected
- * values) and help; histogram buckets are listed under the help text. The README includes it between
- * `<!-- sdk-catalogue:start -->` and `<!-- sdk-catalogue:end -->`.
+ * values) and help; histogram buckets follow the help text. Columns are padded the way the
+ * repository's formatter pads them, so formatting the file leaves it unchanged. The README includes
+ * it between `<!-- sdk-catalogue:start -->` and `<!-- sdk-catalogue:end -->`.
  */
 export function catalogueMarkdownTable(): string {
   const out: string[] = [];
   for (const area of RELAY_AREAS) {
     const specs = RELAY_METRICS.filter((s) => s.area === area);
     if (specs.length === 0) continue;
-    out.push(`#### ${area}`, "", "| Metric | Type | Unit | Labels | Help |", "|---|---|---|---|---|");
-    for (const s of specs) {
+    const rows = specs.map((s) => {
       const labels = s.labelNames
         .map((l) => {
           const values = s.labelValues?.[l];
@@ -379,9 +385,9 @@ export function catalogueMarkdownTable(): string {
         })
         .join(", ");
       const help = s.buckets ? `${s.help} Buckets: ${s.buckets.join(", ")}.` : s.help;
-      out.push(`| \`${s.name}\` | ${s.type} | ${s.unit || "—"} | ${labels || "—"} | ${escapeCell(help)} |`);
-    }
-    out.push("");
+      return [`\`${s.name}\``, s.type, s.unit || "—", labels || "—", escapeCell(help)];
+    });
+    out.push(`#### ${area}`, "", ...alignedTable(["Metric", "Type", "Unit", "Labels", "Help"], rows), "");
   }
   return out.join("\n");
 }
