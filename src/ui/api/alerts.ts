@@ -1,0 +1,26 @@
+import { type ApiResult, apiFetch } from "./client.js";
+
+/** An alert of /api/v1/alerts (Prometheus's shape). */
+export interface AlertData {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: "firing" | "pending" | "inactive";
+  activeAt?: string;
+  keepFiringSince?: string;
+  value: string;
+}
+
+/** One past state change of an alert (Relay's history endpoint). */
+export interface AlertHistoryEntry {
+  labels: Record<string, string>;
+  state: string;
+  time: string;
+  value?: string;
+}
+
+/** `GET /api/v1/alerts`. */
+export const alerts = (): Promise<ApiResult<{ alerts: AlertData[] }>> => apiFetch("/api/v1/alerts");
+
+/** `GET /api/relay/v1/alerts/history`: state changes, newest first (a Relay extension). */
+export const alertHistory = (): Promise<ApiResult<AlertHistoryEntry[]>> =>
+  apiFetch("/api/relay/v1/alerts/history");

@@ -1,0 +1,47 @@
+import { describe, expect, test } from "vitest";
+import { ALL, interpolate, parseLabelValuesQuery, variableText } from "./templating.js";
+
+describe("parseLabelValuesQuery", () => {
+  test.each([
+    ["label_values(instance)", { selector: "", label: "instance" }],
+    ["label_values(node_uname_info, instance)", { selector: "node_uname_info", label: "instance" }],
+    [
+      'label_values(node_uname_info{job="node", x=~"a,b"}, nodename)',
+      { selector: 'node_uname_info{job="node", x=~"a,b"}', label: "nodename" },
+    ],
+    [
+      " label_values( relay_channel_members , channel ) ",
+      { selector: "relay_channel_members", label: "channel" },
+    ],
+    ["query_result(up)", undefined],
+    ["label_values()", undefined],
+  ])("%j", (q, want) => {
+    expect(parseLabelValuesQuery(q)).toEqual(want);
+  });
+});
+
+describe("interpolate", () => {
+  const vars = { instance: ["host:9100"], channel: ["a", "b.c"], job: [ALL], none: [] };
+  test.each([
+    ['up{instance=~"$instance"}', 'up{instance=~"host:9100"}'],
+    ['up{instance=~"$' + '{instance}"}', 'up{instance=~"host:9100"}'],
+    ['up{instance=~"[[instance]]"}', 'up{instance=~"host:9100"}'],
+    ['m{channel=~"$channel"}', 'm{channel=~"(a|b\\.c)"}'],
+    ['up{job=~"$job"}', 'up{job=~".*"}'],
+    ['up{x=~"$none"}', 'up{x=~".*"}'],
+    ['up{x="$unknown"}', 'up{x="$unknown"}'],
+    ["rate(x[$__rate_interval])", "rate(x[60s])"],
+    ["rate(x[$__interval])", "rate(x[30s])"],
+    ["increase(x[$__range])", "increase(x[3600s])"],
+  ])("%s", (expr, want) => {
+    expect(interpolate(expr, vars, { intervalS: 30, rangeS: 3600 })).toBe(want);
+  });
+
+  test("the rate interval grows with the step", () => {
+    expect(interpolate("$__rate_interval", {}, { intervalS: 300, rangeS: 86400 })).toBe("315s");
+  });
+
+  test("variableText escapes regex metacharacters", () => {
+    expect(variableText(["a+b"])).toBe("a\\+b");
+  });
+});
