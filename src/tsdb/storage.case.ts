@@ -23,7 +23,7 @@ import {
  * @example runStorageSuite("Head", () => new Head());
  */
 export function runStorageSuite(name: string, create: () => Storage | Promise<Storage>): void {
-  const L = (r: Record<string, string>): Labels => labelsFromRecord(r);
+  const lbl = (r: Record<string, string>): Labels => labelsFromRecord(r);
   const m = (spec: string): Matcher => {
     const match = /^(\w+)(=~|!~|!=|=)"(.*)"$/.exec(spec);
     if (match === null) throw new Error(`bad matcher spec ${spec}`);
@@ -41,7 +41,7 @@ export function runStorageSuite(name: string, create: () => Storage | Promise<St
 
   async function load(s: Storage, series: [Record<string, string>, [number, number][]][]): Promise<void> {
     const app = s.appender();
-    for (const [labels, samples] of series) for (const [t, v] of samples) app.append(0, L(labels), t, v);
+    for (const [labels, samples] of series) for (const [t, v] of samples) app.append(0, lbl(labels), t, v);
     await app.commit();
   }
 
@@ -142,8 +142,8 @@ export function runStorageSuite(name: string, create: () => Storage | Promise<St
       await withStore(async (s) => {
         await load(s, [[{ __name__: "kept" }, [[1, 1]]]]);
         const app = s.appender();
-        app.append(0, L({ __name__: "gone", x: "1" }), 5, 1);
-        app.append(0, L({ __name__: "kept" }), 5, 2);
+        app.append(0, lbl({ __name__: "gone", x: "1" }), 5, 1);
+        app.append(0, lbl({ __name__: "kept" }), 5, 2);
         app.rollback();
         const q = s.querier(0, 100);
         expect(await dump(q, '__name__=~".+"')).toEqual([[{ __name__: "kept" }, [[1, 1]]]]);
@@ -155,7 +155,7 @@ export function runStorageSuite(name: string, create: () => Storage | Promise<St
     it("shows nothing of a batch before it commits", async () => {
       await withStore(async (s) => {
         const app = s.appender();
-        app.append(0, L({ __name__: "pending", job: "j" }), 5, 1);
+        app.append(0, lbl({ __name__: "pending", job: "j" }), 5, 1);
         const q = s.querier(0, 100);
         expect(await q.select([m('__name__="pending"')])).toEqual([]);
         expect(await q.labelNames()).toEqual([]);
@@ -171,11 +171,11 @@ export function runStorageSuite(name: string, create: () => Storage | Promise<St
         await load(s, [[{ __name__: "c" }, [[100, 1]]]]);
         const app = s.appender();
         const cases: [Labels, number, number, (new (...a: never[]) => Error) | null][] = [
-          [L({ __name__: "c" }), 50, 1, OutOfOrderError],
-          [L({ __name__: "c" }), 100, 2, DuplicateSampleError],
-          [L({ __name__: "c" }), 100, 1, null],
+          [lbl({ __name__: "c" }), 50, 1, OutOfOrderError],
+          [lbl({ __name__: "c" }), 100, 2, DuplicateSampleError],
+          [lbl({ __name__: "c" }), 100, 1, null],
           [[], 200, 1, InvalidLabelsError],
-          [L({ job: "x" }), 200, 1, InvalidLabelsError],
+          [lbl({ job: "x" }), 200, 1, InvalidLabelsError],
           [
             [
               { name: "__name__", value: "d" },
@@ -186,9 +186,9 @@ export function runStorageSuite(name: string, create: () => Storage | Promise<St
             1,
             InvalidLabelsError,
           ],
-          [L({ __name__: "c" }), 200, 2, null],
-          [L({ __name__: "c" }), 150, 2, OutOfOrderError],
-          [L({ __name__: "c" }), 200, 3, DuplicateSampleError],
+          [lbl({ __name__: "c" }), 200, 2, null],
+          [lbl({ __name__: "c" }), 150, 2, OutOfOrderError],
+          [lbl({ __name__: "c" }), 200, 3, DuplicateSampleError],
         ];
         for (const [labels, t, v, err] of cases) {
           if (err === null) expect(() => app.append(0, labels, t, v)).not.toThrow();
@@ -210,7 +210,7 @@ export function runStorageSuite(name: string, create: () => Storage | Promise<St
     it("returns refs that later batches can use without labels", async () => {
       await withStore(async (s) => {
         const app = s.appender();
-        const ref = app.append(0, L({ __name__: "r" }), 1, 1);
+        const ref = app.append(0, lbl({ __name__: "r" }), 1, 1);
         expect(app.append(ref, null, 2, 2)).toBe(ref);
         await app.commit();
         const next = s.appender();
@@ -239,7 +239,7 @@ export function runStorageSuite(name: string, create: () => Storage | Promise<St
         vals[2] = Number.POSITIVE_INFINITY;
         vals[3] = Number.NEGATIVE_INFINITY;
         vals[4] = -0;
-        for (let i = 0; i < vals.length; i++) app.append(0, L({ __name__: "v" }), i + 1, vals[i]!);
+        for (let i = 0; i < vals.length; i++) app.append(0, lbl({ __name__: "v" }), i + 1, vals[i]!);
         await app.commit();
         const [series] = await s.querier(0, 10).select([m('__name__="v"')]);
         const it = series!.iterator();
@@ -255,7 +255,7 @@ export function runStorageSuite(name: string, create: () => Storage | Promise<St
     it("iterates and seeks across many samples", async () => {
       await withStore(async (s) => {
         const app = s.appender();
-        for (let i = 0; i < 2000; i++) app.append(0, L({ __name__: "long" }), i * 15_000, i);
+        for (let i = 0; i < 2000; i++) app.append(0, lbl({ __name__: "long" }), i * 15_000, i);
         await app.commit();
         const [series] = await s.querier(300_000, 20_000_000).select([m('__name__="long"')]);
         const all = read(series!);
@@ -326,7 +326,7 @@ export function runStorageSuite(name: string, create: () => Storage | Promise<St
         const app = s.appender();
         app.updateMetadata?.("up", { type: "gauge", help: "Target is up.", unit: "" });
         app.updateMetadata?.("up", { type: "gauge", help: "Target is up.", unit: "" });
-        app.append(0, L({ __name__: "up" }), 1, 1);
+        app.append(0, lbl({ __name__: "up" }), 1, 1);
         await app.commit();
         expect(s.metadata("up")).toEqual(
           new Map([["up", [{ type: "gauge", help: "Target is up.", unit: "" }]]]),
