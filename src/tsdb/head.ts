@@ -42,12 +42,17 @@ export interface WALSamples {
 
 /**
  * What the head needs from a write-ahead log. `log` is called by `commit` before the batch becomes
- * visible, with the series first referenced by this batch and its samples; `commit` resolves only
- * once `log` has. Calls are made in commit order; the arrays are only valid during the call
- * (copy them if kept). If `log` rejects, the batch is discarded and `commit` rejects.
+ * visible, with the series first referenced by this batch, its samples and the metadata it
+ * updates (null when none); `commit` resolves only once `log` has. Calls are made in commit order;
+ * the arrays are only valid during the call (copy them if kept). If `log` rejects, the batch is
+ * discarded and `commit` rejects.
  */
 export interface WriteAheadLog {
-  log(series: readonly WALSeries[], samples: WALSamples): Promise<void>;
+  log(
+    series: readonly WALSeries[],
+    samples: WALSamples,
+    metadata?: readonly (readonly [name: string, meta: MetricMetadata])[] | null,
+  ): Promise<void>;
 }
 
 /** Options of {@link Head}. */
@@ -633,7 +638,7 @@ export class HeadAppender implements Appender {
       ts: this.ts.subarray(0, this.n),
       vs: this.vs.subarray(0, this.n),
     };
-    return wal.log(newSeries, samples).then(
+    return wal.log(newSeries, samples, this.metas).then(
       () => this.apply(),
       (err: unknown) => {
         for (const s of marked) s.logged = false;

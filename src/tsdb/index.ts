@@ -1,9 +1,10 @@
 /**
- * The embedded time-series store: XOR-compressed chunks, the inverted index (postings) and the
- * in-memory head, which implements {@link Storage}. A write-ahead log plugs in through
- * {@link WriteAheadLog}; FORMAT.md describes the encodings.
+ * The embedded time-series store: XOR-compressed chunks, the inverted index (postings), the
+ * in-memory head, which implements {@link Storage}, the write-ahead log, and {@link openDB}, which
+ * puts them together in a data directory. FORMAT.md describes the encodings.
  */
 export { CorruptChunkError, MAX_CHUNK_SAMPLES, XORAppender, XORChunk, XORIterator } from "./chunk.js";
+export { DB, DBLockedError, type DBOptions, type DBReplayStats, openDB } from "./db.js";
 export {
   fnvLabels,
   Head,
@@ -16,3 +17,16 @@ export {
   type WriteAheadLog,
 } from "./head.js";
 export { intersect, literalAlternatives, MemPostings, type Postings, subtract, union } from "./postings.js";
+export {
+  type CheckpointOptions,
+  type CheckpointStats,
+  type FsyncPolicy,
+  openWAL,
+  WAL,
+  WALError,
+  type WALLogger,
+  type WALMetadata,
+  type WALOptions,
+  type WALReplayHandler,
+  type WALReplayStats,
+} from "./wal/index.js";
