@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     globalSetup: ["src/testing/build.ts"],
+    reporters: ["default", "./src/testing/summary-reporter.ts"],
   },
 });
