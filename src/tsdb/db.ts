@@ -80,7 +80,7 @@ async function acquireLock(dir: string, logger: WALLogger | undefined): Promise<
     if (pid > 0 && pidAlive(pid)) {
       throw new DBLockedError(
         `storage directory ${dir} is in use by process ${pid} (lock file ${path}); ` +
-          "stop that process or choose another storage path",
+          "stop that process or choose another storage path (if no such process uses it, delete the lock file)",
       );
     }
     logger?.warn(

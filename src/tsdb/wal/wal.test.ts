@@ -268,6 +268,24 @@ describe("WAL segments", () => {
     expect(got3.metadata).toEqual(["up gauge  Up.", "x counter s X."]);
   });
 
+  for (const fsync of ["batch", "interval", "never"] as const) {
+    it(`write and replay with fsync "${fsync}"`, async () => {
+      const dir = freshDir();
+      const batches = steadyBatches(12, 5);
+      await write(dir, batches, { fsync, fsyncIntervalMs: 1, segmentSize: 600 });
+      const { wal, got } = await replay(dir);
+      await wal.close();
+      expect(got).toEqual(expected(batches));
+    });
+  }
+
+  it("refuse bad options, naming them", async () => {
+    await expect(openWAL(freshDir(), { fsync: "sometimes" as "never" })).rejects.toThrow(
+      /fsync must be "batch", "interval" or "never", got "sometimes"/,
+    );
+    await expect(openWAL(freshDir(), { segmentSize: 0 })).rejects.toThrow(/segmentSize must be positive/);
+  });
+
   it("reject writes after close", async () => {
     const { wal } = await replay(freshDir());
     await wal.close();

@@ -342,12 +342,21 @@ export class WAL implements WriteAheadLog {
     await this.checkpointRun?.catch(() => undefined);
     await this.syncing;
     if (this.fd >= 0) {
+      const fd = this.fd;
+      this.fd = -1;
+      let error: unknown = null;
       try {
-        fdatasyncSync(this.fd);
-      } finally {
-        closeSync(this.fd);
-        this.fd = -1;
+        fdatasyncSync(fd);
+      } catch (err) {
+        error = err;
       }
+      try {
+        closeSync(fd);
+      } catch (err) {
+        error ??= err;
+      }
+      // after a failed write the segment was already given up on; its errors are old news
+      if (error !== null && this.failed === null) throw error;
     }
     await Promise.all(this.background);
   }
