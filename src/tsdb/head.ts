@@ -277,6 +277,43 @@ export class Head implements Storage {
     if (t > this.minValid) this.minValid = t;
   }
 
+  /**
+   * Drops the chunks that end before `mint` (once they are persisted in a block) and raises the
+   * lower bound for new samples to `mint`. Chunk arrays are replaced, never spliced, so series
+   * snapshots held by open queries stay valid. A series left without samples and without staged
+   * samples is removed when `removeEmpty` (its ref becomes unknown: appenders fall back to labels).
+   * Returns the number of chunks dropped.
+   */
+  truncateBefore(mint: number, removeEmpty = true): number {
+    let dropped = 0;
+    let min = Number.POSITIVE_INFINITY;
+    for (let id = 1; id < this.series.length; id++) {
+      const s = this.series[id];
+      if (s === undefined) continue;
+      const chunks = s.chunks;
+      if (chunks !== null) {
+        let k = 0;
+        while (k < chunks.length && chunks[k]!.maxT < mint) k++;
+        if (k > 0) {
+          s.chunks = k === chunks.length ? null : chunks.slice(k);
+          dropped += k;
+        }
+      }
+      if (s.app !== null && s.chunks === null && s.app.maxT < mint) {
+        s.app = null;
+        dropped++;
+        this.empties++;
+      }
+      s.minT = s.chunks !== null ? s.chunks[0]!.minT : s.app !== null ? s.app.minT : Number.POSITIVE_INFINITY;
+      if (s.minT < min) min = s.minT;
+      if (s.app === null && removeEmpty) this.dropIfUnused(s);
+    }
+    this.chunks -= dropped;
+    this.min = min;
+    this.setMinValidTime(mint);
+    return dropped;
+  }
+
   /** A new batch. */
   appender(): HeadAppender {
     return new HeadAppender(this, this.nextAppender++);

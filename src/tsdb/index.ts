@@ -30,3 +30,19 @@ export {
   type WALReplayHandler,
   type WALReplayStats,
 } from "./wal/index.js";
+export {
+  Block,
+  type BlockLogger,
+  type BlockMeta,
+  BlockQuerier,
+  BlockStore,
+  type BlockStoreOptions,
+  type CompactionResult,
+  CorruptBlockError,
+  MergeIterator,
+  MergeQuerier,
+  mergeSeriesSets,
+  type SeriesSource,
+  type WriteBlockOptions,
+  writeBlock,
+} from "./block/index.js";
