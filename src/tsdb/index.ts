@@ -3,6 +3,23 @@
  * in-memory head, which implements {@link Storage}, the write-ahead log, and {@link openDB}, which
  * puts them together in a data directory. FORMAT.md describes the encodings.
  */
+
+export {
+  Block,
+  type BlockLogger,
+  type BlockMeta,
+  BlockQuerier,
+  BlockStore,
+  type BlockStoreOptions,
+  type CompactionResult,
+  CorruptBlockError,
+  MergeIterator,
+  MergeQuerier,
+  mergeSeriesSets,
+  type SeriesSource,
+  type WriteBlockOptions,
+  writeBlock,
+} from "./block/index.js";
 export { CorruptChunkError, MAX_CHUNK_SAMPLES, XORAppender, XORChunk, XORIterator } from "./chunk.js";
 export { DB, DBLockedError, type DBOptions, type DBReplayStats, openDB } from "./db.js";
 export {
@@ -30,19 +47,3 @@ export {
   type WALReplayHandler,
   type WALReplayStats,
 } from "./wal/index.js";
-export {
-  Block,
-  type BlockLogger,
-  type BlockMeta,
-  BlockQuerier,
-  BlockStore,
-  type BlockStoreOptions,
-  type CompactionResult,
-  CorruptBlockError,
-  MergeIterator,
-  MergeQuerier,
-  mergeSeriesSets,
-  type SeriesSource,
-  type WriteBlockOptions,
-  writeBlock,
-} from "./block/index.js";
