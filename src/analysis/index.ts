@@ -4,9 +4,14 @@
  * detector and correlation engine. Reads data only through PromQL; writes series through an
  * Appender.
  */
+
+export * from "./analyzer.js";
 export * from "./anomaly.js";
+export * from "./config.js";
 export * from "./correlate.js";
 export * from "./forecast.js";
 export * from "./grid.js";
+export * from "./names.js";
+export * from "./source.js";
 export * from "./stats.js";
 export * from "./synthetic.js";
