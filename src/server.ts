@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import pino, { type Logger } from "pino";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import {
@@ -10,6 +11,7 @@ import {
   queryRoutes,
   statusRoutes,
   targetsRoutes,
+  uiRoutes,
 } from "./api/index.js";
 import { type Collector, HostCollector } from "./collectors/index.js";
 import { type Config, defaultConfig, loadConfigFile, type ScrapeJobConfig } from "./config/index.js";
@@ -17,7 +19,7 @@ import { ScrapeManager } from "./ingest/index.js";
 import { formatDuration } from "./model/index.js";
 import { Engine } from "./promql/index.js";
 import type { Storage } from "./storage/index.js";
-import { Head } from "./tsdb/index.js";
+import { type DB, openDB } from "./tsdb/index.js";
 import { VERSION } from "./version.js";
 
 /** How to run the server; every field has the contract's default (DESIGN.md). */
@@ -92,7 +94,13 @@ export class RelayMonitor {
       registers: [this.registry],
     });
 
-    const head = new Head();
+    const head: DB = await openDB({
+      dir: dataDir,
+      logger: {
+        info: (msg) => this.logger.info({ component: "tsdb" }, msg),
+        warn: (msg) => this.logger.warn({ component: "tsdb" }, msg),
+      },
+    });
     this.storage = head;
 
     const collectors: Collector[] = [];
@@ -165,6 +173,7 @@ export class RelayMonitor {
     const scrape = new ScrapeManager({ appendable: head, logger: this.logger, registry: this.registry });
     this.scrape = scrape;
     await app.register(targetsRoutes, { targets: () => scrape.targets() });
+    await app.register(uiRoutes, { root: fileURLToPath(new URL("./ui/", import.meta.url)) });
     this.app = app;
     await app.listen({ host, port });
     const addr = app.server.address();

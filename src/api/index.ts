@@ -10,3 +10,4 @@ export { MAX_TIME, MIN_TIME, Params, parseDurationParam, parseTime } from "./par
 export { type QueryApiDeps, queryRoutes } from "./query.js";
 export { type StatusApiDeps, statusRoutes } from "./status.js";
 export { type TargetsApiDeps, targetsRoutes } from "./targets.js";
+export { UI_CONTENT_TYPES, type UiRoutesOptions, uiRoutes } from "./ui.js";
