@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -138,6 +139,30 @@ describe("DB durability", () => {
     expect(got.has(labelsKey(L({ __name__: "born", k: "3" })))).toBe(false);
     await again.close();
   });
+});
+
+describe("DB write failures", () => {
+  it.skipIf(!existsSync("/dev/full"))(
+    "fails the commit on a full disk and shows nothing of the batch",
+    async () => {
+      const dir = freshDir();
+      const db = await openDB({ dir, walSegmentSize: 100 });
+      await fill(db, 1, 10);
+      // the next segment the WAL opens is a device where every write fails with ENOSPC
+      symlinkSync("/dev/full", join(dir, "wal", "00000001"));
+      const before = await dump(db);
+      await expect(fill(db, 1, 10, 1)).rejects.toThrow(/WAL write to segment 00000001 failed: ENOSPC/);
+      expect(await dump(db)).toEqual(before);
+      expect(db.ref(L({ __name__: "born", k: "1" }))).toBe(0);
+      await expect(fill(db, 1, 10, 2)).rejects.toThrow(/ENOSPC/);
+      // /dev/full cannot be fsynced either (a real full disk's file can); close says so
+      await expect(db.close()).rejects.toThrow(/EINVAL/);
+      rmSync(join(dir, "wal", "00000001"));
+      const again = await openDB({ dir });
+      expect(await dump(again)).toEqual(before);
+      await again.close();
+    },
+  );
 });
 
 describe("DB lock", () => {
