@@ -1,7 +1,8 @@
 import { mkdir, open, readFile, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { Labels, MetricMetadata } from "../model/index.js";
+import type { Labels, Matcher, MetricMetadata } from "../model/index.js";
 import type { Querier, Storage } from "../storage/index.js";
+import { BlockStore, type CompactionResult, MergeQuerier } from "./block/index.js";
 import { Head, type HeadAppender, type HeadOptions, type TSDBStatus } from "./head.js";
 import {
   type CheckpointStats,
@@ -28,6 +29,16 @@ export interface DBOptions extends Omit<HeadOptions, "wal"> {
   checkpointAfterSegments?: number;
   /** Reserved for out-of-order ingestion; the head does not take out-of-order samples yet. */
   outOfOrderWindowMs?: number;
+  /** Width (ms) of the blocks cut from the head (default 2 h); the head is cut past 1.5 of it. */
+  blockRange?: number;
+  /** Block widths of the compaction levels, smallest first (default 2 h, 6 h, 24 h). */
+  compactionRanges?: number[];
+  /** Blocks entirely older than this (ms) before the newest sample are deleted (default 15 d; 0: keep). */
+  retentionTime?: number;
+  /** The oldest blocks are deleted while blocks take more than this many bytes (default 0: no limit). */
+  retentionSize?: number;
+  /** Period (ms) of the background {@link DB.compact} (default 60 s; 0: only when called). */
+  compactionIntervalMs?: number;
 }
 
 /** What opening the DB replayed, with the replay rate. */
@@ -116,8 +127,20 @@ export async function openDB(opts: DBOptions): Promise<DB> {
       fsyncIntervalMs,
       walSegmentSize,
       checkpointAfterSegments,
+      blockRange,
+      compactionRanges,
+      retentionTime,
+      retentionSize,
+      compactionIntervalMs,
       ...headOpts
     } = opts;
+    const blocks = BlockStore.open(dir, {
+      blockRange,
+      compactionRanges,
+      retentionTime,
+      retentionSize,
+      logger: logger ?? { warn: () => {} },
+    });
     let db: DB | undefined;
     let wal: WAL | undefined;
     const head = new Head({
@@ -156,7 +179,9 @@ export async function openDB(opts: DBOptions): Promise<DB> {
         `${w.checkpoint === null ? "no checkpoint" : `checkpoint ${w.checkpoint}`} and ${w.segments} segment(s), ` +
         `${w.bytes} bytes in ${w.durationMs.toFixed(0)} ms (${replay.samplesPerSecond} samples/s)`,
     );
-    db = new DB(dir, head, wal, lock, aliases, replay, checkpointAfterSegments ?? 3, logger);
+    if (blocks.maxTime > Number.NEGATIVE_INFINITY) head.truncateBefore(blocks.maxTime);
+    db = new DB(dir, head, wal, lock, aliases, replay, checkpointAfterSegments ?? 3, logger, blocks);
+    db.startCompaction(compactionIntervalMs ?? 60_000);
     return db;
   } catch (err) {
     await unlink(lock).catch(() => undefined);
@@ -187,7 +212,78 @@ export class DB implements Storage {
     readonly replay: DBReplayStats,
     private readonly checkpointAfterSegments: number,
     private readonly logger: WALLogger | undefined,
+    /** The persistent blocks in the data directory. */
+    readonly blocks: BlockStore,
   ) {}
+
+  private timer: NodeJS.Timeout | null = null;
+  private maintenance: Promise<unknown> = Promise.resolve();
+
+  /** @internal Starts the periodic {@link compact} (0: never). */
+  startCompaction(intervalMs: number): void {
+    if (intervalMs <= 0) return;
+    this.timer = setInterval(() => {
+      this.compact().catch((err: unknown) =>
+        this.logger?.warn(`compaction failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.maintenance.then(fn, fn);
+    this.maintenance = p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * One round of background maintenance, as Prometheus's: cuts the head into blocks while it spans
+   * more than 1.5 block ranges (then truncates the WAL), compacts blocks level by level, and deletes
+   * blocks past retention. Ingestion continues meanwhile (block writing yields to the event loop).
+   */
+  compact(): Promise<{ cutBefore: number | null; compactions: CompactionResult[]; deleted: string[] }> {
+    return this.serial(async () => {
+      const cutBefore = await this.blocks.cutHead(this.head);
+      if (cutBefore !== null) await this.truncateWAL(cutBefore);
+      const compactions = await this.blocks.compact();
+      const deleted = await this.blocks.applyRetention(this.head.maxTime);
+      return { cutBefore, compactions, deleted };
+    });
+  }
+
+  /**
+   * Persists the whole head into blocks now (POST /api/v1/admin/tsdb/flush) and truncates the WAL
+   * accordingly. Returns the time before which all data is in blocks, or null when the head was empty.
+   */
+  flush(): Promise<number | null> {
+    return this.serial(async () => {
+      const end = await this.blocks.flushHead(this.head);
+      if (end !== null) await this.truncateWAL(end);
+      return end;
+    });
+  }
+
+  /**
+   * Deletes the samples in [mint, maxt] of the series matching `matchers`
+   * (POST /api/v1/admin/tsdb/delete_series): the head is flushed into blocks first, then the
+   * blocks record tombstones, applied at query time. Returns the number of series marked.
+   */
+  deleteSeries(
+    matchers: readonly Matcher[],
+    mint = Number.NEGATIVE_INFINITY,
+    maxt = Number.POSITIVE_INFINITY,
+  ): Promise<number> {
+    return this.serial(async () => {
+      const end = await this.blocks.flushHead(this.head);
+      if (end !== null) await this.truncateWAL(end);
+      return this.blocks.deleteSeries(matchers, mint, maxt);
+    });
+  }
+
+  /** Rewrites the blocks that have tombstones without the deleted data (POST .../clean_tombstones). */
+  cleanTombstones(): Promise<number> {
+    return this.serial(() => this.blocks.cleanTombstones());
+  }
 
   /** A new batch; its commit resolves once the batch is in the WAL. */
   appender(): HeadAppender {
@@ -196,7 +292,9 @@ export class DB implements Storage {
 
   /** A querier over [mint, maxt] (ms, inclusive). */
   querier(mint: number, maxt: number): Querier {
-    return this.head.querier(mint, maxt);
+    const blocks = this.blocks.queriers(mint, maxt);
+    if (blocks.length === 0) return this.head.querier(mint, maxt);
+    return new MergeQuerier([...blocks, this.head.querier(mint, maxt)]);
   }
 
   /** Metadata per metric name; `limit` caps the number of names. */
@@ -242,6 +340,9 @@ export class DB implements Storage {
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
+        if (this.timer !== null) clearInterval(this.timer);
+        await this.maintenance;
+        await this.blocks.close();
         await this.wal.close();
       } finally {
         const text = await readFile(this.lockPath, "utf8").catch(() => "");
