@@ -117,7 +117,7 @@ export function growthAccounting(g: GrowthInputs): GrowthAccounting {
 }
 
 function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  return Math.max(lo, Math.min(x, hi));
 }
 
 /**
