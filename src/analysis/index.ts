@@ -7,8 +7,10 @@
 
 export * from "./analyzer.js";
 export * from "./anomaly.js";
+export * from "./capacity.js";
 export * from "./config.js";
 export * from "./correlate.js";
+export * from "./detector.js";
 export * from "./forecast.js";
 export * from "./grid.js";
 export * from "./names.js";
