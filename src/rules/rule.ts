@@ -114,6 +114,7 @@ export interface ActiveAlert {
   activeAt: number;
   firedAt: number;
   resolvedAt: number;
+  /** When it was last sent (-Infinity = never). */
   lastSentAt: number;
   validUntil: number;
   keepFiringSince: number;
@@ -211,7 +212,7 @@ export class AlertingRule implements RuleBase {
         activeAt: ts,
         firedAt: 0,
         resolvedAt: 0,
-        lastSentAt: 0,
+        lastSentAt: Number.NEGATIVE_INFINITY,
         validUntil: 0,
         keepFiringSince: 0,
       });
@@ -308,7 +309,7 @@ export class AlertingRule implements RuleBase {
     const out: Alert[] = [];
     for (const a of this.active.values()) {
       if (a.state === "pending") continue;
-      const needs = a.resolvedAt > a.lastSentAt || a.lastSentAt + resendDelayMs < ts;
+      const needs = (a.resolvedAt !== 0 && a.resolvedAt > a.lastSentAt) || a.lastSentAt + resendDelayMs < ts;
       if (!needs) continue;
       a.lastSentAt = ts;
       a.validUntil = ts + 4 * Math.max(intervalMs, resendDelayMs);
