@@ -1,8 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { CapacityPlanner, capacityRecommendations, findBreaches } from "./capacity.js";
 import { capacityConfigSchema } from "./config.js";
-import { gaussian, seededRandom } from "./synthetic.js";
-import { gauge, headWith, type SeriesSpec } from "./testdata/fixture.js";
+import { gauge, headWith, noiseAt, type SeriesSpec } from "./testdata/fixture.js";
 
 const DAY = 86_400_000;
 const NOW = 1_700_006_400_000; // a whole hour
@@ -16,14 +15,6 @@ function memory(instance: string, usage: (t: number) => number): SeriesSpec[] {
   ];
 }
 
-const noise = (seed: number) => {
-  const r = seededRandom(seed);
-  const cache = new Map<number, number>();
-  return (t: number) => {
-    let v = cache.get(t);
-    if (v === undefined) cache.set(t, (v = gaussian(r)));
-    return v;
-  };
 };
 
 describe("breaches and recommendations", () => {
@@ -46,7 +37,7 @@ describe("breaches and recommendations", () => {
 
 describe("capacity planner on crafted history", () => {
   test("linear growth: breach date within 5 %, SCALE_UP sized to the peak", async () => {
-    const n = noise(1);
+    const n = noiseAt(1);
     // 40 % growing 1 %/day: 68 % now, 80 % twelve days from now
     const usage = (t: number) => 40 + (t - FROM) / DAY + 0.3 * n(t);
     const { source } = await headWith(memory("a", usage), FROM, NOW, 300_000);
@@ -71,7 +62,7 @@ describe("capacity planner on crafted history", () => {
   });
 
   test("daily seasonality: Holt–Winters chosen, no breach, interval reported", async () => {
-    const n = noise(2);
+    const n = noiseAt(2);
     const usage = (t: number) => 50 + 15 * Math.sin((2 * Math.PI * (t % DAY)) / DAY) + n(t);
     const { source } = await headWith(memory("b", usage), FROM, NOW, 300_000);
     const r = await new CapacityPlanner({ source, now: () => NOW }).plan({ resources: ["memory"] });

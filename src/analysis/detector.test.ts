@@ -2,8 +2,7 @@ import { describe, expect, test } from "vitest";
 import { labelsToRecord } from "../model/index.js";
 import { anomalyConfigSchema } from "./config.js";
 import { AnomalyDetector } from "./detector.js";
-import { gaussian, seededRandom } from "./synthetic.js";
-import { headWith, type SeriesSpec } from "./testdata/fixture.js";
+import { headWith, noiseAt, type SeriesSpec } from "./testdata/fixture.js";
 
 const DAY = 86_400_000;
 const STEP = 300_000;
@@ -12,14 +11,11 @@ const START = NOW - 22 * DAY;
 
 /** Daily-seasonal latency around 200 ms (σ 5 ms), with faults [start, end) adding `size`. */
 function latency(instance: string, seed: number, faults: [number, number, number][]): SeriesSpec {
-  const r = seededRandom(seed);
-  const noise = new Map<number, number>();
+  const noise = noiseAt(seed);
   return {
     labels: { __name__: "app_latency_seconds", instance },
     value: (t) => {
-      let n = noise.get(t);
-      if (n === undefined) noise.set(t, (n = gaussian(r)));
-      let v = 0.2 + 0.05 * Math.sin((2 * Math.PI * (t % DAY)) / DAY) + 0.005 * n;
+      let v = 0.2 + 0.05 * Math.sin((2 * Math.PI * (t % DAY)) / DAY) + 0.005 * noise(t);
       for (const [a, b, size] of faults) if (t >= a && t < b) v += size;
       return v;
     },

@@ -2,6 +2,7 @@ import { labelsFromRecord } from "../../model/index.js";
 import { Engine } from "../../promql/index.js";
 import { Head } from "../../tsdb/index.js";
 import { type AnalysisSource, engineSource } from "../source.js";
+import { gaussian, seededRandom } from "../synthetic.js";
 
 /** A generator of one series: labels and the value at time t (ms). */
 export interface SeriesSpec {
@@ -37,4 +38,18 @@ export async function headWith(
   }
   await app.commit();
   return { head, source: engineSource(new Engine({ maxSamples: 1e9 }), head) };
+}
+
+/** Gaussian noise that is a fixed function of time: the same t always gives the same draw. */
+export function noiseAt(seed: number): (t: number) => number {
+  const r = seededRandom(seed);
+  const cache = new Map<number, number>();
+  return (t) => {
+    let v = cache.get(t);
+    if (v === undefined) {
+      v = gaussian(r);
+      cache.set(t, v);
+    }
+    return v;
+  };
 }
