@@ -15,8 +15,6 @@ function memory(instance: string, usage: (t: number) => number): SeriesSpec[] {
   ];
 }
 
-};
-
 describe("breaches and recommendations", () => {
   test("findBreaches merges consecutive points", () => {
     expect(findBreaches([1, 2, 3, 4, 5], [10, 90, 95, 10, 81], 80)).toEqual([
