@@ -31,6 +31,7 @@ export {
   type RouteConfig,
 } from "./config.js";
 export { fingerprint } from "./fingerprint.js";
+export { type NotifyRoutesOptions, notifyRoutes } from "./http.js";
 export { formatMatchers, MatcherParseError, parseMatcher, parseMatchers } from "./matchers.js";
 export {
   type ApplyConfigOptions,
