@@ -10,6 +10,7 @@ export * from "./anomaly.js";
 export * from "./capacity.js";
 export * from "./config.js";
 export * from "./correlate.js";
+export * from "./correlation.js";
 export * from "./detector.js";
 export * from "./forecast.js";
 export * from "./grid.js";
