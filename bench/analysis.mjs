@@ -45,7 +45,7 @@ time("anomaly scores 22d at 5m (daily + weekly baselines)", 5, () => {
 });
 
 const x = seasonalSeries({ n: 672, period: 96, base: 0, amplitude: 1, noise: 1, seed: 4 });
-const y = x.map((v, i) => (i >= 8 ? x[i - 8] : 0) + Math.random() * 0.1);
+const y = x.map((_v, i) => (i >= 8 ? x[i - 8] : 0) + Math.random() * 0.1);
 time("lagged correlation 7d at 15m, ±6h (49 lags)", 20, () => lagCorrelation(x, y, { maxLag: 24 }));
 
 let tp = 0;
