@@ -85,7 +85,7 @@ export function interpretResponse<T>(status: number, body: string): ApiResult<T>
 }
 
 /** True when the failure means the endpoint does not exist here (render "not available"). */
-export function isNotAvailable(r: ApiResult<unknown>): r is ApiFailure {
+export function isNotAvailable(r: ApiResult<unknown>): boolean {
   return !r.ok && r.errorType === "not_available";
 }
 
