@@ -4,6 +4,36 @@
  * from which activity, community health, governance and economy figures are computed, k-suppressed,
  * optionally noised, and published as `relay_community_*` time series. See DESIGN.md.
  */
+
+export {
+  type ActivityFigures,
+  type AnalyticsOptions,
+  type CohortRow,
+  CommunityAnalytics,
+  type EconomyFigures,
+  type EconomyRow,
+  type GovernanceFigures,
+  type HealthFigures,
+  isoDay,
+  type RetentionFigures,
+  type RetentionRow,
+} from "./analytics.js";
+export {
+  Community,
+  type CommunityOptions,
+  DAY_MS,
+  dayOf,
+  HOUR_MS,
+  type IngestResult,
+  KEY_SCHEMES,
+  type KeyScheme,
+  MAX_WINDOW_DAYS,
+  NETWORK,
+  SKETCH_KINDS,
+  type SketchKind,
+  WINDOW_EPOCH_DAYS,
+  windowScheme,
+} from "./community.js";
 export {
   type CommunityEvent,
   type CommunityEventInput,
@@ -49,3 +79,13 @@ export {
   type Trend,
   tokenVelocity,
 } from "./metrics.js";
+export {
+  COMMUNITY_SERIES,
+  type CollectedSamples,
+  CommunityPublisher,
+  type CommunityPublisherOptions,
+  type CommunitySeriesKey,
+  collectSamples,
+  type PublishStats,
+} from "./publish.js";
+export { CommunityStore, DAILY_FIELDS, type DailyField } from "./store.js";

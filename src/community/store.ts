@@ -151,7 +151,7 @@ export class CommunityStore {
       proposalTake: db.prepare<[string, string], { opened_at: number }>(
         "DELETE FROM community_proposals WHERE channel = ? AND proposal_hash = ? RETURNING opened_at",
       ),
-      proposalsOpen: db.prepare<[string, number, number], { n: number }>(
+      proposalsOpen: db.prepare<[string, string, number], { n: number }>(
         "SELECT COUNT(*) AS n FROM community_proposals WHERE (? = '' OR channel = ?) AND opened_at > ?",
       ),
       dpSpent: db.prepare<[string], { spent: number }>(
