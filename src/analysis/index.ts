@@ -15,6 +15,7 @@ export * from "./detector.js";
 export * from "./forecast.js";
 export * from "./grid.js";
 export * from "./names.js";
+export * from "./report.js";
 export * from "./source.js";
 export * from "./stats.js";
 export * from "./synthetic.js";
