@@ -6,7 +6,7 @@ import { toGrid } from "./grid.js";
 import type { AnalysisSource } from "./source.js";
 
 /** One side of a correlation: the expression and the labels of its result series. */
-export interface SeriesRef {
+export interface CorrelatedSeries {
   expr: string;
   name?: string;
   labels: Record<string, string>;
@@ -14,8 +14,8 @@ export interface SeriesRef {
 
 /** The correlation of one technical series with one community series, as the API serves it. */
 export interface CorrelationPair {
-  technical: SeriesRef;
-  community: SeriesRef;
+  technical: CorrelatedSeries;
+  community: CorrelatedSeries;
   pearson: number;
   spearman: number;
   /** Lag with the strongest |Pearson|; positive means the community series follows the technical one. */
@@ -38,13 +38,13 @@ export interface CorrelationReport {
   maxLagMs: number;
   pairs: CorrelationPair[];
   /** Pairs without enough overlapping data, and failed queries. */
-  skipped: { technical?: SeriesRef; community?: SeriesRef; reason: string }[];
+  skipped: { technical?: CorrelatedSeries; community?: CorrelatedSeries; reason: string }[];
 }
 
 /** One row of a ranking. */
 export interface RankingEntry {
   name: string;
-  technical: SeriesRef;
+  technical: CorrelatedSeries;
   pearson: number;
   spearman: number;
   bestLagMs: number;
@@ -57,7 +57,7 @@ export interface RankingEntry {
 
 /** Answer of {@link CorrelationEngine.rank}. */
 export interface RankingReport {
-  community: SeriesRef;
+  community: CorrelatedSeries;
   range: { from: number; to: number; step: number };
   maxLagMs: number;
   ranking: RankingEntry[];
@@ -95,7 +95,7 @@ export interface CorrelationEngineOptions {
   now?: () => number;
 }
 
-function ref(expr: string, s: MatrixSeries, name?: string): SeriesRef {
+function ref(expr: string, s: MatrixSeries, name?: string): CorrelatedSeries {
   const labels = labelsToRecord(s.labels);
   delete labels[METRIC_NAME];
   return name === undefined ? { expr, labels } : { expr, name, labels };
