@@ -18,6 +18,7 @@ export {
   type RetentionFigures,
   type RetentionRow,
 } from "./analytics.js";
+export { CommunityApi, CommunityRequestError, type EventsAnswer, parseTimeParam, type Query } from "./api.js";
 export {
   Community,
   type CommunityOptions,
@@ -88,4 +89,6 @@ export {
   collectSamples,
   type PublishStats,
 } from "./publish.js";
+export { type CommunityRoutesOptions, communityRoutes } from "./routes.js";
+export { COMMUNITY_ALERT_RULES } from "./rules.js";
 export { CommunityStore, DAILY_FIELDS, type DailyField } from "./store.js";
