@@ -17,6 +17,8 @@ import { TimeSeriesChart } from "./TimeSeriesChart.js";
 export interface PanelContext {
   range: TimeRange;
   vars: Readonly<Record<string, readonly string[]>>;
+  /** Variables inserted unescaped (neither multi nor include All). */
+  rawVars?: ReadonlySet<string>;
   /** Changes to re-run the queries (auto-refresh). */
   refreshTick: number;
   onZoom?: (startMs: number, endMs: number) => void;
@@ -58,7 +60,7 @@ function usePanelData(panel: Panel, ctx: PanelContext, widthPx: number): PanelDa
     const end = ctx.range.end / 1000;
     Promise.all(
       panel.queries.map(async (q, i) => {
-        const expr = interpolate(q.expr, ctx.vars, { intervalS: step, rangeS });
+        const expr = interpolate(q.expr, ctx.vars, { intervalS: step, rangeS }, ctx.rawVars);
         const r = isInstant(panel, i)
           ? await instantQuery(expr, end, ac.signal)
           : await rangeQuery(expr, start, end, step, ac.signal);
@@ -180,8 +182,10 @@ function renderPanel(
   ctx: PanelContext,
 ): ReactNode | null {
   switch (panel.type) {
-    case "timeseries":
-      return <TimeSeriesPanel panel={panel} results={results} ctx={ctx} />;
+    case "timeseries": {
+      const hasPoints = matrices(results).some((m) => m.series.some((x) => (x.values ?? []).length > 0));
+      return hasPoints ? <TimeSeriesPanel panel={panel} results={results} ctx={ctx} /> : null;
+    }
     case "heatmap": {
       const grid = bucketsToHeatmap(matrices(results).flatMap((m) => m.series));
       return grid.times.length === 0 ? null : <Heatmap grid={grid} unit={panel.unit} />;

@@ -41,6 +41,13 @@ describe("interpolate", () => {
     expect(interpolate("$__rate_interval", {}, { intervalS: 300, rangeS: 86400 })).toBe("315s");
   });
 
+  test("single-value variables named raw are inserted unescaped (a custom regex value)", () => {
+    const v = { disk: ["[a-z]+|nvme[0-9]+"], job: ["a.b"] };
+    expect(interpolate('x{device=~"$disk",job="$job"}', v, undefined, new Set(["disk", "job"]))).toBe(
+      'x{device=~"[a-z]+|nvme[0-9]+",job="a.b"}',
+    );
+  });
+
   test("variableText escapes regex metacharacters", () => {
     expect(variableText(["a+b"])).toBe("a\\+b");
   });

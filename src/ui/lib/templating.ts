@@ -48,12 +48,14 @@ export interface IntervalVars {
 
 /**
  * Substitutes variables into `expr`. Unknown variables are left as they are (so PromQL's own `$`
- * never appears broken). `$__rate_interval` is max(4 × scrape interval, step + scrape interval).
+ * never appears broken). Variables named in `raw` (single-value ones, as Grafana does for
+ * variables that are neither multi nor include All) are inserted as they are, unescaped. `$__rate_interval` is max(4 × scrape interval, step + scrape interval).
  */
 export function interpolate(
   expr: string,
   vars: Readonly<Record<string, readonly string[]>>,
   iv?: IntervalVars,
+  raw?: ReadonlySet<string>,
 ): string {
   const builtin: Record<string, string> = {};
   if (iv) {
@@ -66,7 +68,8 @@ export function interpolate(
   const lookup = (name: string): string | undefined => {
     if (name in builtin) return builtin[name];
     const sel = vars[name];
-    return sel === undefined ? undefined : variableText(sel);
+    if (sel === undefined) return undefined;
+    return raw?.has(name) && sel.length === 1 && sel[0] !== ALL ? sel[0] : variableText(sel);
   };
   return expr.replace(
     /\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)/g,

@@ -110,14 +110,20 @@ export function DashboardPage(props: { uid: string; search: string }): ReactNode
   const selKey = JSON.stringify(selected);
   // biome-ignore lint/correctness/useExhaustiveDependencies: selKey captures selected
   const vars = useMemo(() => selected, [selKey]);
+  const rawKey = variables
+    .filter((v) => !v.multi && !v.includeAll)
+    .map((v) => v.name)
+    .join(",");
+  const rawVars = useMemo(() => new Set(rawKey.split(",").filter((x) => x !== "")), [rawKey]);
   const ctx: PanelContext = useMemo(
     () => ({
       range,
       vars,
+      rawVars,
       refreshTick: tick,
       onZoom: (s: number, e: number) => setView({ from: String(Math.round(s)), to: String(Math.round(e)) }),
     }),
-    [range, vars, tick, setView],
+    [range, vars, rawVars, tick, setView],
   );
 
   if (error) return <ErrorNotice error={error} />;

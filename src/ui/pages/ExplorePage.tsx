@@ -19,7 +19,12 @@ export function ExplorePage(props: { search: string }): ReactNode {
   const state = decodeExplorer(props.search);
   const [draft, setDraft] = useState(state.expr);
   const [history, setHistory] = useState<string[]>(() => parseHistory(localStorage.getItem(HISTORY_KEY)));
-  const [result, setResult] = useState<{ r: ApiResult<QueryData>; ms: number; at: number } | null>(null);
+  const [result, setResult] = useState<{
+    r: ApiResult<QueryData>;
+    ms: number;
+    at: number;
+    range: { start: number; end: number };
+  } | null>(null);
   const [running, setRunning] = useState(false);
   const [copied, setCopied] = useState(false);
 
@@ -47,7 +52,12 @@ export function ExplorePage(props: { search: string }): ReactNode {
         : instantQuery(state.expr, end / 1000, ac.signal);
     p.then(
       (r) => {
-        setResult({ r, ms: performance.now() - t0, at: end });
+        setResult({
+          r,
+          ms: performance.now() - t0,
+          at: end,
+          range: { start: (end - rangeMs) / 1000, end: end / 1000 },
+        });
         setRunning(false);
       },
       () => setRunning(false),
@@ -126,7 +136,7 @@ export function ExplorePage(props: { search: string }): ReactNode {
             Evaluated in {result.ms.toFixed(0)} ms
             {result.r.warnings.length > 0 ? ` · warnings: ${result.r.warnings.join("; ")}` : ""}
           </p>
-          <ResultView data={result.r.data} tab={state.tab} />
+          <ResultView data={result.r.data} tab={state.tab} range={result.range} />
         </>
       )}
       <h2>History</h2>
@@ -151,7 +161,11 @@ export function ExplorePage(props: { search: string }): ReactNode {
   );
 }
 
-function ResultView(props: { data: QueryData; tab: "graph" | "table" }): ReactNode {
+function ResultView(props: {
+  data: QueryData;
+  tab: "graph" | "table";
+  range: { start: number; end: number };
+}): ReactNode {
   const { data } = props;
   const aligned = useMemo(
     () => (data.resultType === "matrix" ? alignSeries([{ series: data.result }]) : null),
@@ -165,7 +179,7 @@ function ResultView(props: { data: QueryData; tab: "graph" | "table" }): ReactNo
     if (aligned.columns.length === 0) return <p className="muted">Empty query result.</p>;
     return (
       <div className="card" style={{ height: 420 }} data-testid="explore-graph">
-        <TimeSeriesChart data={aligned} />
+        <TimeSeriesChart data={aligned} range={props.range} />
       </div>
     );
   }
