@@ -15,7 +15,8 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Labels, Matcher } from "../../model/index.js";
 import type { Querier, SampleIterator, SelectHints, Series } from "../../storage/index.js";
 import { XORAppender, XORChunk } from "../chunk.js";
-import { ChunkFileReader, ChunkFileWriter, decodeChunkRecord, ENC_XOR } from "./chunks.js";
+import { ChunkFileReader, ChunkFileWriter, decodeChunkRecord, ENC_DECIMAL, ENC_XOR } from "./chunks.js";
+import { DecimalChunk, encodeDecimal } from "./decimal.js";
 import { ByteWriter, CorruptBlockError, readSection, ulid } from "./encoding.js";
 import { type ChunkMeta, encodeChunkMetas, IndexReader, IndexWriter } from "./indexfile.js";
 import { ChunksIterator } from "./iterator.js";
@@ -105,6 +106,7 @@ export async function writeBlock(
   let ts = new Float64Array(1024);
   let vs = new Float64Array(1024);
   const metaW = new ByteWriter(256);
+  const decW = new ByteWriter(1024);
   const metas: ChunkMeta[] = [];
   let numSamples = 0;
   let numChunks = 0;
@@ -145,7 +147,8 @@ export async function writeBlock(
         const app = new XORAppender(16 + (end - start) * 3);
         for (let i = start; i < end; i++) app.append(ts[i]!, vs[i]!);
         const c = app.finish();
-        const loc = cw.write(ENC_XOR, c.bytes);
+        const dec = encodeDecimal(ts, vs, start, end, decW) && decW.len < c.bytes.length;
+        const loc = dec ? cw.write(ENC_DECIMAL, decW.bytes()) : cw.write(ENC_XOR, c.bytes);
         metas.push({ minT: ts[start]!, maxT: ts[end - 1]!, numSamples: end - start, ...loc });
       }
       metaW.clear();
@@ -396,9 +399,9 @@ export class Block {
       for (let k = i; k < j; k++) {
         const m = metas[k]!;
         const { encoding, data } = decodeChunkRecord(buf, m.offset - first.offset, this.dir);
-        if (encoding !== ENC_XOR)
-          throw new CorruptBlockError(`${this.dir}: unknown chunk encoding ${encoding}`);
-        out[k] = new XORChunk(data, m.numSamples, m.minT, m.maxT);
+        if (encoding === ENC_XOR) out[k] = new XORChunk(data, m.numSamples, m.minT, m.maxT);
+        else if (encoding === ENC_DECIMAL) out[k] = new DecimalChunk(data, m.numSamples, m.minT, m.maxT);
+        else throw new CorruptBlockError(`${this.dir}: unknown chunk encoding ${encoding}`);
       }
       i = j;
     }

@@ -6,6 +6,8 @@ import { ByteWriter, CorruptBlockError, checksum } from "./encoding.js";
 export const CHUNKS_MAGIC = 0x524d434b;
 /** Chunk encoding byte: a Prometheus XOR chunk (FORMAT.md). */
 export const ENC_XOR = 1;
+/** Chunk encoding byte: a decimal chunk (XOR timestamps, integer value deltas; FORMAT.md). */
+export const ENC_DECIMAL = 2;
 /** Chunk file header length: magic (4), version (1), padding (3). */
 export const CHUNKS_HEADER = 8;
 const DEFAULT_SEGMENT = 512 << 20;

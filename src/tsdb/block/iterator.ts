@@ -1,5 +1,6 @@
 import type { SampleIterator } from "../../storage/index.js";
 import { type XORChunk, XORIterator } from "../chunk.js";
+import { DecimalChunk, DecimalIterator } from "./decimal.js";
 
 /**
  * Iterates a series' chunks (in time order, not overlapping) within [mint, maxt], skipping samples
@@ -12,7 +13,9 @@ export class ChunksIterator implements SampleIterator {
   private started = false;
   private done = false;
   private di = 0;
-  private readonly it = new XORIterator();
+  private readonly xor = new XORIterator();
+  private readonly dec = new DecimalIterator();
+  private it: XORIterator | DecimalIterator = this.xor;
 
   constructor(
     private readonly chunks: readonly XORChunk[],
@@ -28,6 +31,7 @@ export class ChunksIterator implements SampleIterator {
       const c = this.chunks[this.ci]!;
       if (c.minT > this.maxt) return false;
       if (c.maxT >= from) {
+        this.it = c instanceof DecimalChunk ? this.dec : this.xor;
         this.it.reset(c.bytes, c.numSamples);
         this.started = false;
         return true;

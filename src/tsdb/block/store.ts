@@ -251,6 +251,16 @@ export class BlockStore {
     });
   }
 
+  /** Merges the given blocks into one now, whatever the plan says (tools and benchmarks). */
+  compactBlocks(ulids: readonly string[]): Promise<CompactionResult> {
+    return this.serial(async () => {
+      const group = this.list.filter((b) => ulids.includes(b.ulid));
+      if (group.length !== ulids.length)
+        throw new Error(`compactBlocks: unknown block among ${ulids.join(", ")}`);
+      return this.merge(group);
+    });
+  }
+
   /** Compacts until nothing is planned; returns the steps done. */
   async compact(): Promise<CompactionResult[]> {
     const out: CompactionResult[] = [];
