@@ -233,6 +233,7 @@ describeWithBinary(CHROMIUM, "chromium", "the web UI in chromium", () => {
     const byTitle = Object.fromEntries(panels.map((p) => [p.title, p]));
     for (const t of ["Uptime", "Memory used", "CPU busy", "Memory"])
       expect(byTitle[t]?.state, t).toBe("data");
+    expect(panels.filter((p) => p.state === "error").map((p) => p.title)).toEqual([]);
   });
 
   it("creates and expires a silence, or says silences are not available", async () => {
