@@ -1,6 +1,3 @@
-const OFFSET = 0xcbf29ce484222325n;
-const PRIME = 0x100000001b3n;
-const MASK = 0xffffffffffffffffn;
 const encoder = new TextEncoder();
 
 /**
@@ -10,14 +7,32 @@ const encoder = new TextEncoder();
  * @example fingerprint({ alertname: "Down" }) // 16 hex digits
  */
 export function fingerprint(labels: Readonly<Record<string, string>>): string {
-  let h = OFFSET;
-  for (const name of Object.keys(labels).sort()) {
-    for (const part of [name, labels[name]!]) {
-      for (const b of encoder.encode(part)) h = ((h ^ BigInt(b)) * PRIME) & MASK;
-      h = ((h ^ 0xffn) * PRIME) & MASK;
+  // 64-bit arithmetic on two 32-bit halves: h = (h ^ b) * (2^40 + 0x1b3) mod 2^64.
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
+  const add = (b: number) => {
+    lo = (lo ^ b) >>> 0;
+    const m = lo * 0x1b3;
+    hi = (Math.imul(hi, 0x1b3) + ((lo << 8) >>> 0) + Math.floor(m / 4294967296)) >>> 0;
+    lo = m >>> 0;
+  };
+  const addString = (s: string) => {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) add(c);
+      else {
+        for (const b of encoder.encode(s.slice(i))) add(b);
+        return;
+      }
     }
+  };
+  for (const name of Object.keys(labels).sort()) {
+    addString(name);
+    add(0xff);
+    addString(labels[name]!);
+    add(0xff);
   }
-  return h.toString(16).padStart(16, "0");
+  return hi.toString(16).padStart(8, "0") + lo.toString(16).padStart(8, "0");
 }
 
 /** Formats a label record the way Alertmanager prints a label set: `{a="b", c="d"}`, sorted. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { notifyConfigSchema, type TimeIntervalSpec } from "./config.js";
+import { fingerprint } from "./fingerprint.js";
 import { Route } from "./route.js";
 import { intervalContains } from "./timeinterval.js";
 
@@ -142,3 +143,32 @@ describe("time intervals", () => {
     expect(intervalContains(spec(yaml), at(when))).toBe(expected);
   });
 });
+
+describe("fingerprint", () => {
+  it.each([
+    // Values from Prometheus's model.LabelSet.Fingerprint (FNV-1a 64), as Alertmanager shows them.
+    [{}, "cbf29ce484222325"],
+    [
+      { alertname: "RelayForwarded", severity: "warning" },
+      reference({ alertname: "RelayForwarded", severity: "warning" }),
+    ],
+    [{ a: "ünïcödé", b: "x" }, reference({ a: "ünïcödé", b: "x" })],
+  ])("of %j", (labels, expected) => {
+    expect(fingerprint(labels)).toBe(expected);
+  });
+});
+
+/** A straightforward BigInt FNV-1a 64 to check the 32-bit-halves implementation against. */
+function reference(labels: Record<string, string>): string {
+  let h = 0xcbf29ce484222325n;
+  const add = (b: number) => {
+    h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  };
+  for (const k of Object.keys(labels).sort()) {
+    for (const b of new TextEncoder().encode(k)) add(b);
+    add(0xff);
+    for (const b of new TextEncoder().encode(labels[k])) add(b);
+    add(0xff);
+  }
+  return h.toString(16).padStart(16, "0");
+}
