@@ -97,7 +97,7 @@ interface CachedSketch {
   dirty: boolean;
 }
 
-const SKETCH_CACHE_LIMIT = 1024;
+const SKETCH_CACHE_LIMIT = 4096;
 
 function roundWeight(w: number): number {
   return w === 0 ? 0 : Number(w.toPrecision(4));
