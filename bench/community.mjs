@@ -24,7 +24,11 @@ const bodies = Array.from({ length: 20 }, batch);
 let t = performance.now();
 for (const b of bodies) community.ingestBody(b);
 const ms = performance.now() - t;
-console.log(`ingest: ${bodies.length * 5000} events in ${ms.toFixed(0)} ms = ${((bodies.length * 5000) / ms * 1000).toFixed(0)} events/s`);
+console.log(
+  `ingest: ${bodies.length * 5000} events in ${ms.toFixed(0)} ms = ${(((bodies.length * 5000) / ms) * 1000).toFixed(0)} events/s`,
+);
 t = performance.now();
 const s = collectSamples(analytics, now);
-console.log(`publish: ${s.labels.length} samples for ${s.channels} channels in ${(performance.now() - t).toFixed(0)} ms`);
+console.log(
+  `publish: ${s.labels.length} samples for ${s.channels} channels in ${(performance.now() - t).toFixed(0)} ms`,
+);
