@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isStaleNaN, STALE_NAN } from "../model/index.js";
-import { CorruptChunkError, XORAppender, XORChunk, XORIterator } from "./chunk.js";
+import { CorruptChunkError, decodeInto, XORAppender, XORChunk, XORIterator } from "./chunk.js";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -80,6 +80,28 @@ describe("XOR chunk", () => {
         expect(chunk.numSamples).toBe(samples.length);
         expect(chunk.minT).toBe(samples[0]![0]);
         expect(chunk.maxT).toBe(samples[samples.length - 1]![0]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("bulk-decodes the samples in [mint, maxt] at any offset exactly as the iterator reads them", () => {
+    fc.assert(
+      fc.property(samplesArb, fc.nat(7), fc.nat(), fc.nat(), (samples, offset, a, b) => {
+        const chunk = encode(samples);
+        const lo = samples[a % samples.length]![0] - (a % 3);
+        const hi = samples[b % samples.length]![0] + (b % 2);
+        const ts = new Float64Array(offset + samples.length);
+        const vs = new Float64Array(offset + samples.length);
+        const n = decodeInto(chunk, ts, vs, offset, lo, hi);
+        const got: Sample[] = [];
+        for (let k = offset; k < offset + n; k++) got.push(sample(ts[k]!, vs[k]!));
+        expect(got).toEqual(samples.filter(([t]) => t >= lo && t <= hi));
+        expect(decodeInto(chunk, ts, vs.subarray(offset), 0)).toBe(samples.length);
+        expect(sample(0, vs[offset + samples.length - 1]!)).toEqual([
+          0,
+          ...samples[samples.length - 1]!.slice(1),
+        ]);
       }),
       { numRuns: 300 },
     );
@@ -174,5 +196,10 @@ describe("XOR chunk", () => {
     expect(() => {
       while (it.next()) {}
     }).toThrow(CorruptChunkError);
+    const out = new Float64Array(3);
+    expect(() => decodeInto({ bytes: bytes.subarray(0, 8), numSamples: 3 }, out, out.slice())).toThrow(
+      CorruptChunkError,
+    );
+    expect(() => decodeInto({ bytes, numSamples: 3 }, out, out.slice(), 1)).toThrow(RangeError);
   });
 });

@@ -200,36 +200,40 @@ export class XORAppender {
     f64[0] = v;
     const hi = u32[1]!;
     const lo = u32[0]!;
-    this.ensure(160);
-    if (n === 0) {
+    if (this.pos + 160 > this.buf.length << 3) this.grow(160);
+    if (n >= 2) {
+      const td = t - this.t;
+      const dod = td - this.tDelta;
+      if (dod === 0) {
+        if (hi === this.vHi && lo === this.vLo) {
+          this.pos += 2;
+        } else {
+          this.pos++;
+          this.writeValue(hi, lo);
+        }
+      } else {
+        if (dod >= -8191 && dod <= 8192) {
+          this.writeBits((0b10 << 14) | (dod & 0x3fff), 16);
+        } else if (dod >= -65535 && dod <= 65536) {
+          this.writeBits((0b110 << 17) | (dod & 0x1ffff), 20);
+        } else if (dod >= -524287 && dod <= 524288) {
+          this.writeBits((0b1110 << 20) | (dod & 0xfffff), 24);
+        } else {
+          this.writeBits(0b1111, 4);
+          this.writeBits(Math.floor(dod / 4294967296) >>> 0, 32);
+          this.writeBits(dod >>> 0, 32);
+        }
+        this.writeValue(hi, lo);
+      }
+      this.tDelta = td;
+    } else if (n === 0) {
       this.writeUvarint(t >= 0 ? t * 2 : -t * 2 - 1);
       this.writeBits(hi, 32);
       this.writeBits(lo, 32);
       this.first = t;
-    } else if (n === 1) {
-      const td = t - this.t;
-      this.writeUvarint(td);
-      this.writeValue(hi, lo);
-      this.tDelta = td;
     } else {
       const td = t - this.t;
-      const dod = td - this.tDelta;
-      if (dod === 0) {
-        this.writeBit0();
-      } else if (dod >= -8191 && dod <= 8192) {
-        this.writeBits(0b10, 2);
-        this.writeBits(dod & 0x3fff, 14);
-      } else if (dod >= -65535 && dod <= 65536) {
-        this.writeBits(0b110, 3);
-        this.writeBits(dod & 0x1ffff, 17);
-      } else if (dod >= -524287 && dod <= 524288) {
-        this.writeBits(0b1110, 4);
-        this.writeBits(dod & 0xfffff, 20);
-      } else {
-        this.writeBits(0b1111, 4);
-        this.writeBits(Math.floor(dod / 4294967296) >>> 0, 32);
-        this.writeBits(dod >>> 0, 32);
-      }
+      this.writeUvarint(td);
       this.writeValue(hi, lo);
       this.tDelta = td;
     }
@@ -241,9 +245,8 @@ export class XORAppender {
     this.buf[1] = (n + 1) & 0xff;
   }
 
-  private ensure(bits: number): void {
+  private grow(bits: number): void {
     const need = (this.pos + bits + 7) >>> 3;
-    if (need <= this.buf.length) return;
     const next = new Uint8Array(Math.max(need, this.buf.length * 2));
     next.set(this.buf.subarray(0, this.byteLength));
     this.buf = next;
@@ -253,44 +256,35 @@ export class XORAppender {
     const xh = (hi ^ this.vHi) >>> 0;
     const xl = (lo ^ this.vLo) >>> 0;
     if (xh === 0 && xl === 0) {
-      this.writeBit0();
+      this.pos++;
       return;
     }
     let leading = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
     if (leading >= 32) leading = 31;
     const trailing = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
-    if (this.leading !== 0xff && leading >= this.leading && trailing >= this.trailing) {
+    let lead = this.leading;
+    let trail = this.trailing;
+    let sig: number;
+    if (lead !== 0xff && leading >= lead && trailing >= trail) {
+      sig = 64 - lead - trail;
+      if (sig <= 30) {
+        this.writeBits(((0b10 << sig) | low(xh, xl, trail)) >>> 0, sig + 2);
+        return;
+      }
       this.writeBits(0b10, 2);
-      this.writeWindow(xh, xl, this.leading, this.trailing);
     } else {
-      this.leading = leading;
-      this.trailing = trailing;
-      this.writeBits(0b11, 2);
-      this.writeBits(leading, 5);
-      this.writeBits((64 - leading - trailing) & 63, 6);
-      this.writeWindow(xh, xl, leading, trailing);
-    }
-  }
-
-  private writeWindow(xh: number, xl: number, leading: number, trailing: number): void {
-    const sig = 64 - leading - trailing;
-    let h: number;
-    let l: number;
-    if (trailing === 0) {
-      h = xh;
-      l = xl;
-    } else if (trailing < 32) {
-      l = ((xl >>> trailing) | (xh << (32 - trailing))) >>> 0;
-      h = xh >>> trailing;
-    } else {
-      l = xh >>> (trailing - 32);
-      h = 0;
+      lead = leading;
+      trail = trailing;
+      this.leading = lead;
+      this.trailing = trail;
+      sig = 64 - lead - trail;
+      this.writeBits((0b11 << 11) | (lead << 6) | (sig & 63), 13);
     }
     if (sig > 32) {
-      this.writeBits(h, sig - 32);
-      this.writeBits(l, 32);
+      this.writeBits(trail === 0 ? xh : xh >>> trail, sig - 32);
+      this.writeBits(low(xh, xl, trail), 32);
     } else {
-      this.writeBits(l, sig);
+      this.writeBits(low(xh, xl, trail), sig);
     }
   }
 
@@ -302,23 +296,229 @@ export class XORAppender {
     this.writeBits(x, 8);
   }
 
-  private writeBit0(): void {
-    this.pos++;
-  }
-
-  /** Writes the low `n` (1..32) bits of `value`, most significant first. */
+  /**
+   * Writes the low `n` (1..32) bits of `value`, most significant first. Bits of `value` above
+   * `n` must be zero. Bytes past the write position are still zero, so whole bytes are stored.
+   */
   private writeBits(value: number, n: number): void {
     const buf = this.buf;
-    let pos = this.pos;
-    while (n > 0) {
-      const free = 8 - (pos & 7);
-      const take = Math.min(n, free);
-      n -= take;
-      buf[pos >>> 3]! |= ((value >>> n) & ((1 << take) - 1)) << (free - take);
-      pos += take;
+    const pos = this.pos;
+    this.pos = pos + n;
+    let i = pos >>> 3;
+    const free = 8 - (pos & 7);
+    if (n <= free) {
+      buf[i]! |= value << (free - n);
+      return;
     }
-    this.pos = pos;
+    n -= free;
+    buf[i++]! |= value >>> n;
+    while (n >= 8) {
+      n -= 8;
+      buf[i++] = value >>> n;
+    }
+    if (n > 0) buf[i] = value << (8 - n);
   }
+}
+
+/** The low 32 bits of the 64-bit XOR `xh:xl` shifted right by `trailing`. */
+function low(xh: number, xl: number, trailing: number): number {
+  if (trailing === 0) return xl;
+  if (trailing < 32) return ((xl >>> trailing) | (xh << (32 - trailing))) >>> 0;
+  return xh >>> (trailing - 32);
+}
+
+/** 32 bits of `buf` starting at bit `pos` (bits past the end read as zero). */
+function peek32(buf: Uint8Array, pos: number): number {
+  const i = pos >>> 3;
+  const s = pos & 7;
+  if (i + 4 < buf.length) {
+    const w = (buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8) | buf[i + 3]!;
+    return s === 0 ? w >>> 0 : ((w << s) | (buf[i + 4]! >>> (8 - s))) >>> 0;
+  }
+  return peek32Tail(buf, i, s);
+}
+
+function peek32Tail(buf: Uint8Array, i: number, s: number): number {
+  const len = buf.length;
+  const b = (k: number) => (k < len ? buf[k]! : 0);
+  const w = (b(i) << 24) | (b(i + 1) << 16) | (b(i + 2) << 8) | b(i + 3);
+  return s === 0 ? w >>> 0 : ((w << s) | (b(i + 4) >>> (8 - s))) >>> 0;
+}
+
+/** The result of {@link readUvarintAt}: the value and the bit position after it. */
+const vr = { x: 0, pos: 0 };
+
+/** Reads an unsigned varint at the byte-aligned bit position `pos` into {@link vr}. */
+function readUvarintAt(buf: Uint8Array, pos: number): void {
+  let x = 0;
+  let mul = 1;
+  let i = pos >>> 3;
+  for (let k = 0; k < 10; k++) {
+    const b = i < buf.length ? buf[i]! : 0;
+    i++;
+    x += (b & 0x7f) * mul;
+    if (b < 0x80) {
+      vr.x = x;
+      vr.pos = i << 3;
+      return;
+    }
+    mul *= 0x80;
+  }
+  throw new CorruptChunkError("varint too long in chunk");
+}
+
+let out32Buffer: ArrayBufferLike | null = null;
+let out32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+/**
+ * Decodes a chunk's samples with timestamps in [mint, maxt] into `ts` and `vs` from index
+ * `offset` on, and returns how many it wrote. Values are written as raw bits, so NaN payloads
+ * (the stale marker) survive. The arrays must have room for `chunk.numSamples` samples from
+ * `offset`. One call decodes a whole chunk without allocating; decoding stops at the first sample
+ * after `maxt`. Throws {@link CorruptChunkError} when the data ends early.
+ * @example
+ * const n = decodeInto(chunk, ts, vs, 0);
+ */
+export function decodeInto(
+  chunk: { readonly bytes: Uint8Array; readonly numSamples: number },
+  ts: Float64Array,
+  vs: Float64Array,
+  offset = 0,
+  mint = Number.NEGATIVE_INFINITY,
+  maxt = Number.POSITIVE_INFINITY,
+): number {
+  const total = chunk.numSamples;
+  if (total === 0) return 0;
+  if (offset < 0 || offset + total > ts.length || offset + total > vs.length) {
+    throw new RangeError(`decodeInto: no room for ${total} samples at offset ${offset}`);
+  }
+  const buf = chunk.bytes;
+  const bitLen = buf.length << 3;
+  if (vs.buffer !== out32Buffer) {
+    out32Buffer = vs.buffer;
+    out32 = new Uint32Array(vs.buffer, 0, vs.buffer.byteLength >>> 2);
+  }
+  const o32 = out32;
+  const vBase = vs.byteOffset >>> 2;
+  readUvarintAt(buf, 16);
+  const z = vr.x;
+  let t = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  let pos = vr.pos;
+  let vHi = peek32(buf, pos);
+  let vLo = peek32(buf, pos + 32);
+  pos += 64;
+  if (pos > bitLen) throw new CorruptChunkError(`chunk data ends before sample 1 of ${total}`);
+  let k = offset;
+  if (t > maxt) return 0;
+  if (t >= mint) {
+    ts[k] = t;
+    o32[vBase + 2 * k] = vLo;
+    o32[vBase + 2 * k + 1] = vHi;
+    k++;
+  }
+  let tDelta = 0;
+  let leading = 0;
+  let trailing = 0;
+  for (let read = 1; read < total; read++) {
+    let w: number;
+    if (read === 1) {
+      readUvarintAt(buf, pos);
+      tDelta = vr.x;
+      pos = vr.pos;
+      w = peek32(buf, pos);
+    } else {
+      w = peek32(buf, pos);
+      if (w >>> 30 === 0) {
+        // dod 0 and the value unchanged: the common case of a regular scrape of a constant.
+        pos += 2;
+        t += tDelta;
+        if (pos > bitLen)
+          throw new CorruptChunkError(`chunk data ends before sample ${read + 1} of ${total}`);
+        if (t > maxt) return k - offset;
+        if (t >= mint) {
+          ts[k] = t;
+          o32[vBase + 2 * k] = vLo;
+          o32[vBase + 2 * k + 1] = vHi;
+          k++;
+        }
+        continue;
+      }
+      if (w >>> 31 === 0) {
+        pos += 1;
+        w = peek32(buf, pos);
+      } else {
+        let dod: number;
+        if (w >>> 30 === 2) {
+          dod = (w >>> 16) & 0x3fff;
+          if (dod > 8192) dod -= 16384;
+          pos += 16;
+        } else if (w >>> 29 === 6) {
+          dod = (w >>> 12) & 0x1ffff;
+          if (dod > 65536) dod -= 131072;
+          pos += 20;
+        } else if (w >>> 28 === 14) {
+          dod = (w >>> 8) & 0xfffff;
+          if (dod > 524288) dod -= 1048576;
+          pos += 24;
+        } else {
+          dod = (peek32(buf, pos + 4) | 0) * 4294967296 + peek32(buf, pos + 36);
+          pos += 68;
+        }
+        tDelta += dod;
+        w = peek32(buf, pos);
+      }
+    }
+    t += tDelta;
+    if (w >>> 31 === 0) {
+      pos += 1;
+    } else {
+      let sig: number;
+      let h = 0;
+      let l = 0;
+      if (w >>> 30 === 2) {
+        sig = 64 - leading - trailing;
+        pos += 2;
+        if (sig <= 30) {
+          l = (w << 2) >>> (32 - sig);
+          pos += sig;
+          sig = 0;
+        }
+      } else {
+        leading = (w >>> 25) & 31;
+        sig = (w >>> 19) & 63;
+        if (sig === 0) sig = 64;
+        trailing = 64 - leading - sig;
+        pos += 13;
+      }
+      if (sig > 32) {
+        h = peek32(buf, pos) >>> (64 - sig);
+        pos += sig - 32;
+        l = peek32(buf, pos);
+        pos += 32;
+      } else if (sig > 0) {
+        l = peek32(buf, pos) >>> (32 - sig);
+        pos += sig;
+      }
+      if (trailing === 0) {
+        vHi = (vHi ^ h) >>> 0;
+        vLo = (vLo ^ l) >>> 0;
+      } else if (trailing < 32) {
+        vHi = (vHi ^ ((h << trailing) | (l >>> (32 - trailing)))) >>> 0;
+        vLo = (vLo ^ (l << trailing)) >>> 0;
+      } else {
+        vHi = (vHi ^ (trailing === 32 ? l : l << (trailing - 32))) >>> 0;
+      }
+    }
+    if (pos > bitLen) throw new CorruptChunkError(`chunk data ends before sample ${read + 1} of ${total}`);
+    if (t > maxt) return k - offset;
+    if (t >= mint) {
+      ts[k] = t;
+      o32[vBase + 2 * k] = vLo;
+      o32[vBase + 2 * k + 1] = vHi;
+      k++;
+    }
+  }
+  return k - offset;
 }
 
 /**
@@ -393,41 +593,97 @@ export class XORIterator implements SampleIterator {
       this.done = true;
       return false;
     }
+    const buf = this.buf;
+    let pos = this.pos;
+    let w: number;
     if (read === 0) {
-      const z = this.readUvarint();
+      readUvarintAt(buf, pos);
+      const z = vr.x;
       this.t = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-      this.vHi = this.readBits(32);
-      this.vLo = this.readBits(32);
-    } else if (read === 1) {
-      this.tDelta = this.readUvarint();
-      this.t += this.tDelta;
-      this.readValue();
-    } else {
-      let ones = 0;
-      while (ones < 4 && this.readBit() === 1) ones++;
-      let dod = 0;
-      switch (ones) {
-        case 0:
-          break;
-        case 1:
-          dod = this.readBits(14);
-          if (dod > 8192) dod -= 16384;
-          break;
-        case 2:
-          dod = this.readBits(17);
-          if (dod > 65536) dod -= 131072;
-          break;
-        case 3:
-          dod = this.readBits(20);
-          if (dod > 524288) dod -= 1048576;
-          break;
-        default:
-          dod = (this.readBits(32) | 0) * 4294967296 + this.readBits(32);
-      }
-      this.tDelta += dod;
-      this.t += this.tDelta;
-      this.readValue();
+      pos = vr.pos;
+      this.vHi = peek32(buf, pos);
+      this.vLo = peek32(buf, pos + 32);
+      this.pos = pos + 64;
+      return this.finishSample(read);
     }
+    if (read === 1) {
+      readUvarintAt(buf, pos);
+      this.tDelta = vr.x;
+      pos = vr.pos;
+    } else {
+      w = peek32(buf, pos);
+      if (w >>> 30 === 0) {
+        this.pos = pos + 2;
+        this.t += this.tDelta;
+        return this.finishSample(read);
+      }
+      if (w >>> 31 === 0) {
+        pos += 1;
+      } else {
+        let dod: number;
+        if (w >>> 30 === 2) {
+          dod = (w >>> 16) & 0x3fff;
+          if (dod > 8192) dod -= 16384;
+          pos += 16;
+        } else if (w >>> 29 === 6) {
+          dod = (w >>> 12) & 0x1ffff;
+          if (dod > 65536) dod -= 131072;
+          pos += 20;
+        } else if (w >>> 28 === 14) {
+          dod = (w >>> 8) & 0xfffff;
+          if (dod > 524288) dod -= 1048576;
+          pos += 24;
+        } else {
+          dod = (peek32(buf, pos + 4) | 0) * 4294967296 + peek32(buf, pos + 36);
+          pos += 68;
+        }
+        this.tDelta += dod;
+      }
+    }
+    this.t += this.tDelta;
+    w = peek32(buf, pos);
+    if (w >>> 31 === 0) {
+      this.pos = pos + 1;
+      return this.finishSample(read);
+    }
+    let sig: number;
+    let h = 0;
+    let l: number;
+    if (w >>> 30 === 2) {
+      sig = 64 - this.leading - this.trailing;
+      pos += 2;
+    } else {
+      const leading = (w >>> 25) & 31;
+      sig = (w >>> 19) & 63;
+      if (sig === 0) sig = 64;
+      this.leading = leading;
+      this.trailing = 64 - leading - sig;
+      pos += 13;
+    }
+    if (sig > 32) {
+      h = peek32(buf, pos) >>> (64 - sig);
+      pos += sig - 32;
+      l = peek32(buf, pos);
+      pos += 32;
+    } else {
+      l = peek32(buf, pos) >>> (32 - sig);
+      pos += sig;
+    }
+    const trailing = this.trailing;
+    if (trailing === 0) {
+      this.vHi = (this.vHi ^ h) >>> 0;
+      this.vLo = (this.vLo ^ l) >>> 0;
+    } else if (trailing < 32) {
+      this.vHi = (this.vHi ^ ((h << trailing) | (l >>> (32 - trailing)))) >>> 0;
+      this.vLo = (this.vLo ^ (l << trailing)) >>> 0;
+    } else {
+      this.vHi = (this.vHi ^ (trailing === 32 ? l : l << (trailing - 32))) >>> 0;
+    }
+    this.pos = pos;
+    return this.finishSample(read);
+  }
+
+  private finishSample(read: number): boolean {
     if (this.pos > this.buf.length * 8) {
       this.done = true;
       throw new CorruptChunkError(`chunk data ends before sample ${read + 1} of ${this.total}`);
@@ -446,68 +702,5 @@ export class XORIterator implements SampleIterator {
       if (!this.next()) return false;
     }
     return true;
-  }
-
-  private readValue(): void {
-    if (this.readBit() === 0) return;
-    if (this.readBit() !== 0) {
-      this.leading = this.readBits(5);
-      let sig = this.readBits(6);
-      if (sig === 0) sig = 64;
-      this.trailing = 64 - this.leading - sig;
-    }
-    const trailing = this.trailing;
-    const sig = 64 - this.leading - trailing;
-    let h = 0;
-    let l: number;
-    if (sig > 32) {
-      h = this.readBits(sig - 32);
-      l = this.readBits(32);
-    } else {
-      l = this.readBits(sig);
-    }
-    if (trailing === 0) {
-      this.vHi = (this.vHi ^ h) >>> 0;
-      this.vLo = (this.vLo ^ l) >>> 0;
-    } else if (trailing < 32) {
-      this.vHi = (this.vHi ^ ((h << trailing) | (l >>> (32 - trailing)))) >>> 0;
-      this.vLo = (this.vLo ^ (l << trailing)) >>> 0;
-    } else {
-      this.vHi = (this.vHi ^ (trailing === 32 ? l : l << (trailing - 32))) >>> 0;
-    }
-  }
-
-  private readUvarint(): number {
-    let x = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      const b = this.readBits(8);
-      x += (b & 0x7f) * mul;
-      if (b < 0x80) return x;
-      mul *= 0x80;
-    }
-    throw new CorruptChunkError("varint too long in chunk");
-  }
-
-  private readBit(): number {
-    const pos = this.pos;
-    this.pos = pos + 1;
-    return (this.buf[pos >>> 3]! >>> (7 - (pos & 7))) & 1;
-  }
-
-  /** Reads `n` (1..32) bits as an unsigned integer. */
-  private readBits(n: number): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    let out = 0;
-    while (n > 0) {
-      const avail = 8 - (pos & 7);
-      const take = Math.min(n, avail);
-      n -= take;
-      out = (out << take) | (((buf[pos >>> 3] ?? 0) >>> (avail - take)) & ((1 << take) - 1));
-      pos += take;
-    }
-    this.pos = pos;
-    return out >>> 0;
   }
 }
