@@ -8,6 +8,8 @@ export const DEFAULT_ROUTE_TIMING = {
   groupWait: 30_000,
   groupInterval: 5 * 60_000,
   repeatInterval: 4 * 3600_000,
+  /** Relay's addition: the seed's least time between two notifications of the same alert. */
+  cooldown: 5 * 60_000,
 };
 
 /** The settings a route applies to the groups it forms, inherited from its parent when unset. */
@@ -49,7 +51,7 @@ export class Route {
       groupWait: cfg.group_wait ?? p?.groupWait ?? DEFAULT_ROUTE_TIMING.groupWait,
       groupInterval: cfg.group_interval ?? p?.groupInterval ?? DEFAULT_ROUTE_TIMING.groupInterval,
       repeatInterval: cfg.repeat_interval ?? p?.repeatInterval ?? DEFAULT_ROUTE_TIMING.repeatInterval,
-      cooldown: cfg.cooldown ?? p?.cooldown ?? 0,
+      cooldown: cfg.cooldown ?? p?.cooldown ?? DEFAULT_ROUTE_TIMING.cooldown,
       muteTimeIntervals: cfg.mute_time_intervals,
       activeTimeIntervals: cfg.active_time_intervals,
     };
