@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { labelsFromRecord, Matcher } from "../model/index.js";
+import { isStaleNaN, labelsFromRecord, Matcher, STALE_NAN } from "../model/index.js";
 import { OutOfBoundsError, type Series } from "../storage/index.js";
 import { Head, type WALSamples, type WALSeries, type WriteAheadLog } from "./head.js";
 import { runStorageSuite } from "./storage.case.js";
@@ -44,6 +44,40 @@ describe("Head", () => {
     app2.append(0, L({ __name__: "c" }), 4 * 3600_000, 1);
     await app2.commit();
     expect(head.stats().headStats.chunkCount).toBe(9);
+  });
+
+  it("bulk-reads a selected series in its range exactly as its iterator does", async () => {
+    const head = new Head();
+    const app = head.appender();
+    for (let i = 0; i < 700; i++)
+      app.append(0, L({ __name__: "c" }), i * 15_000, i % 7 === 3 ? STALE_NAN : i);
+    await app.commit();
+    const cases: [number, number][] = [
+      [0, 700 * 15_000],
+      [-5, 0],
+      [1_000_000, 2_000_000],
+      [1_800_000, 1_800_000],
+      [3_000_001, 9_000_000],
+      [20_000_000, 30_000_000],
+    ];
+    for (const [mint, maxt] of cases) {
+      const [s] = await head.querier(mint, maxt).select([name("c")]);
+      if (s === undefined) continue;
+      const bulk = s as Series & {
+        maxSamples(): number;
+        readInto(t: Float64Array, v: Float64Array, o: number): number;
+      };
+      const ts = new Float64Array(bulk.maxSamples() + 2);
+      const vs = new Float64Array(ts.length);
+      const n = bulk.readInto(ts, vs, 2);
+      const got: [number, number, boolean][] = [];
+      for (let k = 2; k < 2 + n; k++) got.push([ts[k]!, vs[k]!, isStaleNaN(vs[k]!)]);
+      const want: [number, number, boolean][] = [];
+      const it = s.iterator();
+      while (it.next()) want.push([it.t, it.v, isStaleNaN(it.v)]);
+      expect(got).toEqual(want);
+      expect(got.filter((x) => x[2]).length).toBe(want.filter((x) => Number.isNaN(x[1])).length);
+    }
   });
 
   it("gives each select a snapshot that later commits do not change", async () => {

@@ -21,7 +21,7 @@ import {
   type Storage,
   StorageError,
 } from "../storage/index.js";
-import { XORAppender, type XORChunk, XORIterator } from "./chunk.js";
+import { decodeInto, XORAppender, type XORChunk, XORIterator } from "./chunk.js";
 import { MemPostings, type Postings } from "./postings.js";
 
 /** A series record as the head hands it to a write-ahead log (and takes it back on replay). */
@@ -836,6 +836,34 @@ class HeadSeries implements Series {
 
   iterator(): SampleIterator {
     return new HeadSeriesIterator(this.chunks, this.nClosed, this.open, this.mint, this.maxt);
+  }
+
+  /** An upper bound of the samples {@link readInto} writes: the sample counts of the chunks in range. */
+  maxSamples(): number {
+    let n = 0;
+    for (let i = 0; i < this.nClosed; i++) {
+      const c = this.chunks[i]!;
+      if (c.maxT >= this.mint && c.minT <= this.maxt) n += c.numSamples;
+    }
+    if (this.open !== null && this.open.maxT >= this.mint && this.open.minT <= this.maxt)
+      n += this.open.numSamples;
+    return n;
+  }
+
+  /**
+   * Decodes the samples in range into `ts`/`vs` from `offset` on (room for {@link maxSamples}
+   * needed) and returns how many it wrote; values keep their exact bits (stale markers included).
+   */
+  readInto(ts: Float64Array, vs: Float64Array, offset: number): number {
+    const { mint, maxt } = this;
+    let k = offset;
+    for (let i = 0; i <= this.nClosed; i++) {
+      const c = i < this.nClosed ? this.chunks[i]! : this.open;
+      if (c === null || c.maxT < mint) continue;
+      if (c.minT > maxt) break;
+      k += decodeInto(c, ts, vs, k, mint, maxt);
+    }
+    return k - offset;
   }
 }
 
