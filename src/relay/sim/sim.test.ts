@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { parseEvents } from "../../community/index.js";
 import { parseExposition } from "../../ingest/index.js";
@@ -8,12 +10,14 @@ import {
   activityCurve,
   COFFEE_SHOP,
   FaultInjector,
+  type FaultKind,
   faultApi,
   isWeekend,
   LiveNetwork,
   type RelayEvent,
   Rng,
   Simulation,
+  startDemo,
   writeHistory,
 } from "./index.js";
 
@@ -147,6 +151,50 @@ describe("history", () => {
     expect(await p50(f.end - 60_000)).toBeGreaterThan(10);
     expect(await p50(f.start - 60_000)).toBeLessThan(5);
     expect(await p50(f.end + 60 * 60_000)).toBeLessThan(5);
+  });
+});
+
+describe("fault effects", () => {
+  const HOUR = 3_600_000;
+  const cases: [FaultKind, string | undefined, string][] = [
+    ["db_slowdown", undefined, "sum(rate(pg_slow_queries_total[5m]))"],
+    ["db_slowdown", undefined, 'max(pg_stat_activity_max_tx_duration{state="active"})'],
+    [
+      "db_slowdown",
+      undefined,
+      "histogram_quantile(0.9, sum by (le) (rate(relay_http_request_duration_seconds_bucket[5m])))",
+    ],
+    [
+      "latency_spike",
+      "relay-node-1",
+      'histogram_quantile(0.5, rate(relay_p2p_peer_latency_seconds_bucket{node="relay-node-1"}[5m]))',
+    ],
+    [
+      "latency_spike",
+      "relay-node-1",
+      'sum(rate(relay_p2p_gossip_messages_total{outcome="dropped",node="relay-node-1"}[5m]))',
+    ],
+    ["toxic_burst", "tenants-association", "sum(rate(relay_moderation_actions_total[5m]))"],
+    ["toxic_burst", "tenants-association", 'sum(rate(relay_votes_total{direction="down"}[5m]))'],
+  ];
+  const run = async (kind: FaultKind, target: string | undefined) => {
+    const head = new Head();
+    const sim = new Simulation({ ...SMALL, channels: 8, days: 0.25, defaultFaults: false });
+    const f = sim.faults.schedule({ kind, at: NOW - 2 * HOUR, durationMs: 30 * 60_000, target });
+    await writeHistory({ simulation: sim, appendable: head });
+    return { head, f };
+  };
+
+  it.each(cases)("%s on %s raises %s at least threefold", async (kind, target, expr) => {
+    const { head, f } = await run(kind, target);
+    const engine = new Engine();
+    const at = async (t: number) => {
+      const r = (await engine.instantQuery(head, expr, t)).result as { v: number }[];
+      return r[0]?.v ?? 0;
+    };
+    const before = await at(f.start - 10 * 60_000);
+    const during = await at(f.end - 60_000);
+    expect(during).toBeGreaterThan(3 * before);
   });
 });
 
@@ -297,6 +345,59 @@ describe("live network", () => {
       ]);
     } finally {
       await live.stop();
+    }
+  });
+});
+
+describe("startDemo", () => {
+  it("binds the nodes, writes history, sends events to the monitor and stops; a 404 is warned about once", async () => {
+    const received: RelayEvent[] = [];
+    let answer404 = false;
+    const monitor = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        if (answer404 || req.url !== "/api/relay/v1/events") {
+          res.writeHead(404).end();
+          return;
+        }
+        const r = parseEvents(body);
+        expect(r.errors).toEqual([]);
+        received.push(...(JSON.parse(body) as RelayEvent[]));
+        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"success"}');
+      });
+    });
+    await new Promise<void>((r) => monitor.listen(0, "127.0.0.1", r));
+    const monitorUrl = `http://127.0.0.1:${(monitor.address() as AddressInfo).port}`;
+    const warnings: string[] = [];
+    const logger = { info: () => {}, warn: (m: string) => void warnings.push(m) };
+    try {
+      const head = new Head();
+      const demo = await startDemo({
+        monitorUrl,
+        nodes: 2,
+        channels: 3,
+        days: 0.2,
+        seed: 5,
+        appendable: head,
+        logger,
+      });
+      try {
+        expect(demo.targets).toHaveLength(2);
+        expect(demo.scrapeJobs.map((j) => j.job_name)).toEqual(["relay", "postgres"]);
+        expect(demo.history.samples).toBeGreaterThan(10_000);
+        expect(received.length).toBe(demo.history.events);
+        expect(received.length).toBeGreaterThan(50);
+        expect((await fetch(`http://${demo.targets[0]}/metrics`)).status).toBe(200);
+      } finally {
+        await demo.stop();
+      }
+      answer404 = true;
+      const again = await startDemo({ monitorUrl, nodes: 1, channels: 2, days: 0.2, seed: 5, logger });
+      await again.stop();
+      expect(warnings.filter((w) => w.includes("404"))).toHaveLength(1);
+    } finally {
+      await new Promise((r) => monitor.close(r));
     }
   });
 });
