@@ -90,5 +90,4 @@ export {
   type PublishStats,
 } from "./publish.js";
 export { type CommunityRoutesOptions, communityRoutes } from "./routes.js";
-export { COMMUNITY_ALERT_RULES } from "./rules.js";
 export { CommunityStore, DAILY_FIELDS, type DailyField } from "./store.js";

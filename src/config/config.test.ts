@@ -71,10 +71,8 @@ describe("good files", () => {
     });
     expect(node!.relabel_configs[1]!.action).toBe("labeldrop");
     expect(c.collectors.host.enabled).toBe(false);
-    expect(c.warnings).toEqual([
-      'section "rule_files" is accepted but not used by this version',
-      'section "alerting" is accepted but not used by this version',
-    ]);
+    expect(c.rule_files).toEqual(["rules/*.yml"]);
+    expect(c.warnings).toEqual(['section "alerting" is accepted but not used by this version']);
   });
 
   test("Relay's own sections", () => {

@@ -2,6 +2,8 @@
  * The configuration schema: the single source of truth for types, defaults and validation of the
  * YAML file (Prometheus's sections with their meaning, plus Relay's own).
  */
+
+export { type CommunityConfig, communityConfigSchema } from "./community.js";
 export {
   type Config,
   ConfigError,

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { notifyConfigWarnings } from "../notify/index.js";
 import { configSchema, PENDING_SECTIONS, type RawConfig } from "./schema.js";
 
 /** One problem found in a configuration, with where it is. */
@@ -140,6 +141,7 @@ function finish(raw: RawConfig, text: string): Config {
   });
   const warnings: string[] = [];
   const rec = raw as Record<string, unknown>;
+  warnings.push(...notifyConfigWarnings(raw.notify));
   for (const key of PENDING_SECTIONS) {
     if (rec[key] !== undefined)
       warnings.push(`section ${JSON.stringify(key)} is accepted but not used by this version`);

@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { analysisConfigSchema } from "../analysis/index.js";
 import { compileRelabel, InvalidRelabelConfigError } from "../model/index.js";
+import { notifyConfigSchema } from "../notify/index.js";
+import { communityConfigSchema } from "./community.js";
 import { byteSize, duration, labelName, labelSet, limit, shown } from "./types.js";
 
 const RELABEL_ACTIONS = [
@@ -132,16 +135,7 @@ const collectorsSchema = z.strictObject({
 });
 
 /** Sections that belong to later stages: accepted so a prometheus.yml loads, reported as ignored. */
-const NOT_YET = [
-  "rule_files",
-  "alerting",
-  "remote_write",
-  "remote_read",
-  "notify",
-  "community",
-  "privacy",
-  "auth",
-] as const;
+const NOT_YET = ["alerting", "remote_write", "remote_read", "privacy", "auth"] as const;
 
 /** The whole configuration file. */
 export const configSchema = z
@@ -150,6 +144,10 @@ export const configSchema = z
     scrape_configs: z.array(scrapeConfigSchema).default([]),
     storage: storageSchema.prefault({}),
     collectors: collectorsSchema.prefault({}),
+    rule_files: z.array(z.string().min(1)).default([]),
+    analysis: analysisConfigSchema.prefault({}),
+    notify: notifyConfigSchema.prefault({}),
+    community: communityConfigSchema.prefault({}),
     ...Object.fromEntries(NOT_YET.map((k) => [k, z.unknown().optional()])),
   })
   .superRefine((cfg, ctx) => {

@@ -167,22 +167,33 @@ async function runTestGroup(
   const storage = newStorage();
   const errs: string[] = [];
   try {
-    const app = storage.appender();
+    // Input samples are loaded lazily, up to each evaluation time, as promtool's lazy loader does:
+    // rules then write ALERTS and recorded series in time order, never behind the head's window.
+    const pending: { labels: Labels; t: number; v: number }[] = [];
     for (const is of tg.input_series ?? []) {
       let desc: ReturnType<typeof parseSeriesDesc>;
       try {
         desc = parseSeriesDesc(`${is.series} ${is.values ?? ""}`);
       } catch (e) {
-        app.rollback();
         return [`${(e as Error).message}`];
       }
       for (let i = 0; i < desc.values.length; i++) {
         const sv = desc.values[i]!;
         if (sv.omitted || sv.histogram) continue;
-        app.append(0, desc.labels, i * seriesIntervalMs, sv.value);
+        pending.push({ labels: desc.labels, t: i * seriesIntervalMs, v: sv.value });
       }
     }
-    await app.commit();
+    pending.sort((a, b) => a.t - b.t);
+    let loaded = 0;
+    const loadTill = async (ts: number) => {
+      if (loaded >= pending.length || pending[loaded]!.t > ts) return;
+      const app = storage.appender();
+      while (loaded < pending.length && pending[loaded]!.t <= ts) {
+        const p = pending[loaded++]!;
+        app.append(0, p.labels, p.t, p.v);
+      }
+      await app.commit();
+    };
 
     const engine = new Engine({ defaultEvalIntervalMs: evalIntervalMs });
     const queryFunc = engineQueryFunc(engine, storage);
@@ -257,6 +268,7 @@ async function runTestGroup(
     const testName = tg.name ? `    name: ${tg.name},\n` : "";
 
     for (let ts = 0; ts <= maxT; ts += evalIntervalMs) {
+      await loadTill(ts);
       const evalErrs: string[] = [];
       for (const g of groups) {
         await g.eval(ts);
