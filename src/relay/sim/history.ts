@@ -35,6 +35,8 @@ export interface WriteHistoryOptions extends SimulationOptions {
   readonly instances?: TargetInstances;
   /** Where community events go (e.g. {@link httpEventSink}). Default: dropped. */
   readonly events?: EventSink;
+  /** Shorthand for `events: httpEventSink(eventsUrl, logger)`, e.g. `http://127.0.0.1:9797/api/relay/v1/events`. */
+  readonly eventsUrl?: string;
   /** Events per batch handed to `events`. Default 2000. */
   readonly eventBatch?: number;
   /** Resolution of the history. Default 60 000 ms. */
@@ -89,6 +91,7 @@ export async function writeHistory(
   const stepMs = opts.stepMs ?? 60_000;
   const commitEvery = opts.commitEveryMs ?? 3_600_000;
   const batchSize = opts.eventBatch ?? 2000;
+  const sink = opts.events ?? (opts.eventsUrl ? httpEventSink(opts.eventsUrl, opts.logger) : undefined);
   const from = sim.time;
   const targets: TargetWriter[] = sim.network.nodes.map((n, i) =>
     target(n.store, "relay", instances.nodes[i]!, n.name),
@@ -142,9 +145,8 @@ export async function writeHistory(
     }
     if (pending.length >= batchSize || (t >= sim.now && pending.length > 0)) {
       events += pending.length;
-      if (opts.events) {
-        for (let i = 0; i < pending.length; i += batchSize)
-          await opts.events(pending.slice(i, i + batchSize));
+      if (sink) {
+        for (let i = 0; i < pending.length; i += batchSize) await sink(pending.slice(i, i + batchSize));
       }
       pending = [];
     }
