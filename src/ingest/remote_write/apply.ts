@@ -52,7 +52,10 @@ function isRefusal(err: unknown): boolean {
  * failure rolls the whole batch back and throws {@link RemoteWriteError}: 400 for something wrong
  * with the request (a sample too far in the future; with the default `outOfOrder: "reject"`, an
  * out-of-order, duplicate or out-of-bounds sample; labels the store refuses), 500 when the store
- * itself fails. Metadata goes to `updateMetadata` when the store has it.
+ * itself fails. Metadata goes to `updateMetadata` when the store has it. Series refs the store
+ * returns are remembered in the request's cache slots (see {@link WriteRequest.refSlots}) and
+ * passed, with the labels, for the same series in later requests: a store that no longer knows a
+ * ref looks the series up by its labels, as the {@link Appender} contract says.
  * @example const stats = await applyWriteRequest(decodeRemoteWrite(body), head)
  */
 export async function applyWriteRequest(
@@ -90,9 +93,11 @@ export async function applyWriteRequest(
     throw new RemoteWriteError(500, `storage unavailable: ${(err as Error).message}`, { cause: err });
   }
   try {
+    const slots = req.refSlots;
     for (let i = 0; i < series.length; i++) {
       const labels = series[i]!;
-      let ref: SeriesRef = 0;
+      const slot = slots?.[i] ?? null;
+      let ref: SeriesRef = slot !== null && slot.owner === appendable ? slot.ref : 0;
       const before = stats.samples;
       for (let j = sampleOffsets[i]!; j < sampleOffsets[i + 1]!; j++) {
         try {
@@ -106,7 +111,13 @@ export async function applyWriteRequest(
           throw annotate(err, i, formatLabels(labels), timestamps[j]!);
         }
       }
-      if (stats.samples > before) stats.series++;
+      if (stats.samples > before) {
+        stats.series++;
+        if (slot !== null) {
+          slot.owner = appendable;
+          slot.ref = ref;
+        }
+      }
     }
     if (app.updateMetadata) {
       for (const m of req.metadata) {

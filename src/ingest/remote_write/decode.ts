@@ -32,6 +32,20 @@ export interface WriteRequest {
   readonly exemplars: number;
   /** Native histogram samples seen and skipped (not supported). */
   readonly histograms: number;
+  /**
+   * Per series, the receiver's cache slot for its label bytes (null when not cached): a store's
+   * ref for the series is remembered there across requests, so later requests with the same label
+   * bytes skip label decoding and the store's label lookup. Absent on requests built by hand.
+   */
+  readonly refSlots?: readonly (SeriesRefSlot | null)[];
+}
+
+/** Where {@link applyWriteRequest} remembers the series ref a store returned for cached labels. */
+export interface SeriesRefSlot {
+  /** The store the ref belongs to (null: none yet). */
+  owner: object | null;
+  /** The ref `owner` returned for these labels. */
+  ref: number;
 }
 
 /** Options for {@link decodeWriteRequest} and {@link decodeRemoteWrite}. */
@@ -276,16 +290,30 @@ function readSample(r: Reader, end: number, cols: Columns): void {
   cols.push(ts, value);
 }
 
-function readSeries(r: Reader, end: number, cols: Columns, counts: Counts): Label[] {
-  const labels: Label[] = [];
+/** The label fields of the last scanned TimeSeries: [start, end) when contiguous, start -1 otherwise. */
+const labelRange = { start: -1, end: -1 };
+
+/**
+ * Reads one TimeSeries' samples into `cols` and counts its exemplars and histograms. Label fields
+ * are only skipped here; their byte range goes to {@link labelRange} for {@link labelsAt}.
+ */
+function scanSeries(r: Reader, end: number, cols: Columns, counts: Counts): void {
+  const seriesStart = r.pos;
+  let ls = -1;
+  let le = -1;
+  let contiguous = true;
   while (r.pos < end) {
+    const fieldStart = r.pos;
     const tag = r.uint32(end);
     const field = tag >>> 3;
     const wt = tag & 7;
     if (field === 1) {
       expectWire("TimeSeries.labels", wt, 2);
       const e = r.delimited(end);
-      labels.push(readLabel(r, e));
+      if (ls < 0) ls = fieldStart;
+      else if (le !== fieldStart) contiguous = false;
+      le = e;
+      r.pos = e;
     } else if (field === 2) {
       expectWire("TimeSeries.samples", wt, 2);
       const e = r.delimited(end);
@@ -300,7 +328,89 @@ function readSeries(r: Reader, end: number, cols: Columns, counts: Counts): Labe
       counts.histograms++;
     } else r.skip(wt, end);
   }
+  if (ls < 0) {
+    labelRange.start = seriesStart;
+    labelRange.end = seriesStart;
+  } else if (contiguous) {
+    labelRange.start = ls;
+    labelRange.end = le;
+  } else {
+    labelRange.start = -1;
+    labelRange.end = seriesStart;
+  }
+}
+
+/** Decodes the Label messages of the TimeSeries fields in [from, end) (other fields skipped). */
+function labelsAt(r: Reader, from: number, end: number): Label[] {
+  const labels: Label[] = [];
+  r.pos = from;
+  while (r.pos < end) {
+    const tag = r.uint32(end);
+    if (tag >>> 3 === 1) {
+      const e = r.delimited(end);
+      labels.push(readLabel(r, e));
+    } else r.skip(tag & 7, end);
+  }
   return labels;
+}
+
+/** A cached label set: its exact protobuf bytes, the validated labels and the ref slot. */
+interface CacheEntry extends SeriesRefSlot {
+  readonly bytes: Uint8Array;
+  readonly labels: Labels;
+  readonly utf8Names: boolean;
+}
+
+/**
+ * Label sets by the hash of their TimeSeries label bytes. Senders repeat the same series in every
+ * request, byte for byte; a hit (verified by comparing the bytes) yields the validated labels and
+ * the store's ref without decoding, sorting or validating anything.
+ */
+const seriesCache = new Map<number, CacheEntry | CacheEntry[]>();
+const SERIES_CACHE_MAX_BYTES = 64 << 20;
+let seriesCacheBytes = 0;
+
+function hashBytes(buf: Uint8Array, s: number, e: number): number {
+  let h = 0x811c9dc5 ^ (e - s);
+  let i = s;
+  for (; i + 4 <= e; i += 4) {
+    h = Math.imul(h ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)), 0x01000193);
+    h ^= h >>> 15;
+  }
+  for (; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h;
+}
+
+function sameBytes(a: Uint8Array, buf: Uint8Array, s: number, e: number): boolean {
+  if (a.length !== e - s) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== buf[s + i]) return false;
+  return true;
+}
+
+function cacheGet(
+  h: number,
+  buf: Uint8Array,
+  s: number,
+  e: number,
+  utf8Names: boolean,
+): CacheEntry | undefined {
+  const x = seriesCache.get(h);
+  if (x === undefined) return undefined;
+  if (!Array.isArray(x)) return x.utf8Names === utf8Names && sameBytes(x.bytes, buf, s, e) ? x : undefined;
+  for (const c of x) if (c.utf8Names === utf8Names && sameBytes(c.bytes, buf, s, e)) return c;
+  return undefined;
+}
+
+function cachePut(h: number, entry: CacheEntry): void {
+  if (seriesCacheBytes + entry.bytes.length > SERIES_CACHE_MAX_BYTES) {
+    seriesCache.clear();
+    seriesCacheBytes = 0;
+  }
+  seriesCacheBytes += entry.bytes.length + 64;
+  const x = seriesCache.get(h);
+  if (x === undefined) seriesCache.set(h, entry);
+  else if (Array.isArray(x)) x.push(entry);
+  else seriesCache.set(h, [x, entry]);
 }
 
 function readMetadata(r: Reader, end: number): WriteMetadata {
@@ -381,6 +491,7 @@ export function decodeWriteRequest(buf: Uint8Array, opts: DecodeOptions = {}): W
   const series: Labels[] = [];
   const offsets: number[] = [0];
   const metadata: WriteMetadata[] = [];
+  const refSlots: (SeriesRefSlot | null)[] = [];
   const utf8Names = opts.utf8Names ?? false;
   try {
     while (r.pos < end) {
@@ -391,9 +502,25 @@ export function decodeWriteRequest(buf: Uint8Array, opts: DecodeOptions = {}): W
         expectWire("WriteRequest.timeseries", wt, 2);
         const e = r.delimited(end);
         const idx = series.length;
+        let entry: CacheEntry | undefined;
+        let h = 0;
         let labels: Label[];
         try {
-          labels = readSeries(r, e, cols, counts);
+          scanSeries(r, e, cols, counts);
+          const ls = labelRange.start;
+          const le = labelRange.end;
+          if (ls >= 0) {
+            h = hashBytes(buf, ls, le);
+            entry = cacheGet(h, buf, ls, le, utf8Names);
+          }
+          if (entry !== undefined) {
+            series.push(entry.labels);
+            refSlots.push(entry);
+            offsets.push(cols.n);
+            continue;
+          }
+          labels = labelsAt(r, ls >= 0 ? ls : le, ls >= 0 ? le : e);
+          r.pos = e;
         } catch (err) {
           if (err instanceof ProtoError) throw new ProtoError(`timeseries ${idx}: ${err.message}`);
           throw err;
@@ -405,8 +532,15 @@ export function decodeWriteRequest(buf: Uint8Array, opts: DecodeOptions = {}): W
             `invalid labels for series ${idx} ${formatLabels(labels)}: ${problem}`,
           );
         }
-        series.push(dropEmptyValues(labels));
+        const valid = dropEmptyValues(labels);
+        series.push(valid);
         offsets.push(cols.n);
+        if (labelRange.start >= 0) {
+          const ls = labelRange.start;
+          entry = { bytes: buf.slice(ls, labelRange.end), labels: valid, utf8Names, owner: null, ref: 0 };
+          cachePut(h, entry);
+          refSlots.push(entry);
+        } else refSlots.push(null);
       } else if (field === 3) {
         expectWire("WriteRequest.metadata", wt, 2);
         const e = r.delimited(end);
@@ -429,6 +563,7 @@ export function decodeWriteRequest(buf: Uint8Array, opts: DecodeOptions = {}): W
     metadata,
     exemplars: counts.exemplars,
     histograms: counts.histograms,
+    refSlots,
   };
 }
 

@@ -7,6 +7,7 @@ export {
   type DecodeOptions,
   decodeRemoteWrite,
   decodeWriteRequest,
+  type SeriesRefSlot,
   type WriteMetadata,
   type WriteRequest,
 } from "./decode.js";

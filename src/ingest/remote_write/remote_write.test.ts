@@ -450,3 +450,96 @@ describe("applyWriteRequest", () => {
     expect(store.commits).toBe(0);
   });
 });
+
+describe("series cache (label bytes → validated labels and the store's ref)", () => {
+  /** A store that hands out a ref per label set, forgets refs on `forget()`, and logs what it got. */
+  class RefStore implements Appendable {
+    readonly refs = new Map<string, number>();
+    readonly known = new Set<number>();
+    readonly calls: [ref: number, key: string][] = [];
+    next = 1;
+    forget(): void {
+      this.known.clear();
+    }
+    appender(): Appender {
+      return {
+        append: (ref, labels, _t, _v) => {
+          this.calls.push([ref, labelsKey(labels!)]);
+          if (ref !== 0 && this.known.has(ref)) return ref;
+          const key = labelsKey(labels!);
+          let r = this.refs.get(key);
+          if (r === undefined || !this.known.has(r)) {
+            r = this.next++;
+            this.refs.set(key, r);
+            this.known.add(r);
+          }
+          return r;
+        },
+        commit: async () => {},
+        rollback: () => {},
+      };
+    }
+  }
+  const body = (t: number) =>
+    encodeRemoteWrite(
+      input([
+        [{ job: "x", __name__: "cache_a", e: "" }, [[t, 1]]],
+        [{ __name__: "cache_b" }, [[t, 2]]],
+      ]),
+    );
+
+  it("decodes a repeated series to the same validated labels and passes the store its ref", async () => {
+    const store = new RefStore();
+    const first = decodeRemoteWrite(body(NOW - 2));
+    const second = decodeRemoteWrite(body(NOW - 1));
+    expect(second.series).toEqual(first.series);
+    expect(second.series[0]).toEqual(labelsFromRecord({ __name__: "cache_a", job: "x" }));
+    await applyWriteRequest(first, store, { now: () => NOW });
+    await applyWriteRequest(decodeRemoteWrite(body(NOW - 1)), store, { now: () => NOW });
+    expect(store.calls.map((c) => c[0])).toEqual([0, 0, 1, 2]);
+    const other = new RefStore();
+    other.next = 100;
+    await applyWriteRequest(decodeRemoteWrite(body(NOW)), other, { now: () => NOW });
+    expect(other.calls.map((c) => c[0])).toEqual([0, 0]);
+  });
+
+  it("falls back to labels when the store no longer knows a cached ref", async () => {
+    const store = new RefStore();
+    await applyWriteRequest(decodeRemoteWrite(body(NOW - 3)), store, { now: () => NOW });
+    store.forget();
+    await applyWriteRequest(decodeRemoteWrite(body(NOW - 2)), store, { now: () => NOW });
+    await applyWriteRequest(decodeRemoteWrite(body(NOW - 1)), store, { now: () => NOW });
+    expect(store.calls.map((c) => c[0])).toEqual([0, 0, 1, 2, 3, 4]);
+    expect(store.calls.slice(2, 4).map((c) => c[1])).toEqual(store.calls.slice(0, 2).map((c) => c[1]));
+  });
+
+  it("decodes label fields that are not contiguous (after a sample) without caching them wrongly", () => {
+    const str = (field: number, v: string) => [(field << 3) | 2, v.length, ...Buffer.from(v)];
+    const msg = (field: number, bytes: number[]) => [(field << 3) | 2, bytes.length, ...bytes];
+    const label = (n: string, v: string) => msg(1, [...str(1, n), ...str(2, v)]);
+    const sampleBytes = [0x09, ...new Uint8Array(new Float64Array([7]).buffer), 0x10, 5];
+    const ts = (order: string) => {
+      const parts = { n: label("__name__", "split"), s: msg(2, sampleBytes), j: label("job", "y") };
+      return new Uint8Array(
+        msg(
+          1,
+          [...order].flatMap((k) => parts[k as "n" | "s" | "j"]),
+        ),
+      );
+    };
+    for (const order of ["nsj", "nsj", "njs", "snj"]) {
+      const req = decodeWriteRequest(ts(order));
+      expect(req.series).toEqual([labelsFromRecord({ __name__: "split", job: "y" })]);
+      expect([...req.timestamps, ...req.values]).toEqual([5, 7]);
+    }
+  });
+
+  it("validates each series under its own options and never caches a bad one", () => {
+    const dotted = encodeRemoteWrite({
+      timeseries: [{ labels: [{ name: "__name__", value: "cache.dotted" }], samples: [] }],
+    });
+    expect(decodeRemoteWrite(dotted, { utf8Names: true }).series).toHaveLength(1);
+    expect(() => decodeRemoteWrite(dotted)).toThrow(/invalid metric name "cache.dotted"/);
+    expect(() => decodeRemoteWrite(dotted)).toThrow(/invalid metric name "cache.dotted"/);
+  });
+});
