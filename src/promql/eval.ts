@@ -113,6 +113,39 @@ export class QueryState {
 
 const EMPTY_F64 = new Float64Array(0);
 
+/**
+ * A selected series that decodes its samples in range straight into typed arrays (the embedded
+ * TSDB's head series): `maxSamples()` bounds how many `readInto` writes from `offset`.
+ */
+interface BulkSeries {
+  readonly labels: Labels;
+  maxSamples(): number;
+  readInto(ts: Float64Array, vs: Float64Array, offset: number): number;
+}
+
+function isBulkSeries(s: object): s is BulkSeries {
+  return (
+    typeof (s as Partial<BulkSeries>).readInto === "function" &&
+    typeof (s as Partial<BulkSeries>).maxSamples === "function"
+  );
+}
+
+/** Removes stale markers from `t`/`v`[off, off+n) in place; returns the new count. */
+function dropStaleInPlace(t: Float64Array, v: Float64Array, off: number, n: number): number {
+  const end = off + n;
+  let k = off;
+  for (let i = off; i < end; i++) {
+    const x = v[i]!;
+    if (Number.isNaN(x) && isStaleNaN(x)) continue;
+    if (k !== i) {
+      t[k] = t[i]!;
+      v[k] = x;
+    }
+    k++;
+  }
+  return k - off;
+}
+
 function unwrap(e: Expr): Expr {
   while (e.kind === "ParenExpr" || e.kind === "StepInvariantExpr") e = e.expr;
   return e;
@@ -284,7 +317,11 @@ export class Evaluator {
     return [this.start - offset, this.end - offset];
   }
 
-  /** Loads the series of a selector with samples in [mint, maxt], optionally without stale markers. */
+  /**
+   * Loads the series of a selector with samples in [mint, maxt], optionally without stale markers.
+   * Series that can bulk-decode (the embedded TSDB's) are read straight into one typed-array arena
+   * sized from their chunks' sample counts; others go through their iterators.
+   */
   async load(vs: VectorSelector, mint: number, maxt: number, dropStale: boolean, func?: string) {
     const q = this.st.querier(mint, maxt);
     const series = await q.select(vs.matchers, {
@@ -295,6 +332,33 @@ export class Evaluator {
     });
     this.st.checkNow();
     const out: RangeSeries[] = [];
+    let bound = 0;
+    for (const s of series) {
+      if (!isBulkSeries(s)) {
+        bound = -1;
+        break;
+      }
+      bound += s.maxSamples();
+    }
+    if (bound >= 0 && bound <= this.st.opts.maxSamples - this.st.samples) {
+      const arenaT = new Float64Array(bound);
+      const arenaV = new Float64Array(bound);
+      let off = 0;
+      for (const s of series as unknown as BulkSeries[]) {
+        this.st.check();
+        let n = s.readInto(arenaT, arenaV, off);
+        if (dropStale) n = dropStaleInPlace(arenaT, arenaV, off, n);
+        if (n === 0 && dropStale) continue;
+        this.st.addSamples(n);
+        out.push({
+          labels: s.labels,
+          t: n ? arenaT.subarray(off, off + n) : EMPTY_F64,
+          v: n ? arenaV.subarray(off, off + n) : EMPTY_F64,
+        });
+        off += n;
+      }
+      return out;
+    }
     let bufT = new Float64Array(256);
     let bufV = new Float64Array(256);
     for (const s of series) {
