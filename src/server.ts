@@ -1,26 +1,88 @@
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import pino, { type Logger } from "pino";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { parse as parseYAML } from "yaml";
 import {
+  AnomalyDetector,
+  CapacityPlanner,
+  CorrelationEngine,
+  engineSource,
+  PerformanceAnalyzer,
+} from "./analysis/index.js";
+import {
+  ApiError,
+  adminRoutes,
+  analysisRoutes,
   createApp,
   ingestRoutes,
   metadataRoutes,
   queryRoutes,
+  rulesRoutes,
   statusRoutes,
   targetsRoutes,
   uiRoutes,
 } from "./api/index.js";
 import { type Collector, HostCollector } from "./collectors/index.js";
+import {
+  Community,
+  CommunityAnalytics,
+  CommunityApi,
+  CommunityPublisher,
+  communityRoutes,
+} from "./community/index.js";
 import { type Config, defaultConfig, loadConfigFile, type ScrapeJobConfig } from "./config/index.js";
 import { ScrapeManager } from "./ingest/index.js";
-import { formatDuration } from "./model/index.js";
+import { formatDuration, type Matcher, parseDuration } from "./model/index.js";
+import { NotificationPipeline, notifyRoutes } from "./notify/index.js";
 import { Engine } from "./promql/index.js";
+import { type Demo, startDemo } from "./relay/index.js";
+import { DEFAULT_RULE_PACK, engineQueryFunc, RuleManager, SqliteAlertHistory } from "./rules/index.js";
 import type { Storage } from "./storage/index.js";
 import { type DB, openDB } from "./tsdb/index.js";
 import { VERSION } from "./version.js";
+
+/** The life every long-lived component shares: applyConfig on reload, start, stop. */
+interface Component {
+  readonly name: string;
+  /** May reject (rule files with problems): then the reload fails and nothing later is applied. */
+  applyConfig(cfg: Config): void | Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** A scrape job for static targets with Prometheus's defaults (built-in and demo targets). */
+function staticJob(
+  b: { job_name: string; scrape_interval: number; scrape_timeout: number },
+  path: string,
+  targets: string[],
+  labels: Record<string, string> = {},
+): ScrapeJobConfig {
+  return {
+    job_name: b.job_name,
+    scrape_interval: b.scrape_interval,
+    scrape_timeout: b.scrape_timeout,
+    metrics_path: path,
+    scheme: "http",
+    params: {},
+    honor_labels: false,
+    honor_timestamps: true,
+    track_timestamps_staleness: false,
+    static_configs: [{ targets, labels }],
+    relabel_configs: [],
+    metric_relabel_configs: [],
+    sample_limit: 0,
+    label_limit: 0,
+    label_name_length_limit: 0,
+    label_value_length_limit: 0,
+    target_limit: 0,
+    body_size_limit: 0,
+  };
+}
 
 /** How to run the server; every field has the contract's default (DESIGN.md). */
 export interface ServerOptions {
@@ -32,6 +94,10 @@ export interface ServerOptions {
   listen?: string;
   /** Scrape the built-in host and self targets (default true; `--no-collectors` turns it off). */
   builtinTargets?: boolean;
+  /** Serve the TSDB admin endpoints (flush, delete_series, clean_tombstones); default false. */
+  enableAdminApi?: boolean;
+  /** Run the simulated Relay network beside the monitor, with `days` of history first. */
+  demo?: { days: number; seed: number };
   /** Log level (default "info"). */
   logLevel?: string;
   /** A logger to use instead of a new one on stdout. */
@@ -57,9 +123,18 @@ export class RelayMonitor {
   private readonly opts: ServerOptions;
   private config: Config;
   private storage: Storage | undefined;
+  /** The one SQLite file for state other than time series (alerts, silences, dashboards, privacy). */
+  private state: Database.Database | undefined;
   private scrape: ScrapeManager | undefined;
   private app: ReturnType<typeof createApp> | undefined;
   private isReady = false;
+  /** Long-lived components beyond scraping, in start order; reload applies the config to each. */
+  private readonly components: Component[] = [];
+  /** The simulated network of `relay-monitor demo`, once started. */
+  private demo: Demo | undefined;
+  private demoJobs: ScrapeJobConfig[] = [];
+  /** The community stage, for the demo's history. */
+  community: { community: Community; analytics: CommunityAnalytics } | undefined;
   private lastReload = { success: true, time: new Date() };
   private readonly startTime = new Date();
   private address = "";
@@ -96,12 +171,17 @@ export class RelayMonitor {
 
     const head: DB = await openDB({
       dir: dataDir,
+      retentionTime: this.config.storage.retention.time,
+      retentionSize: this.config.storage.retention.size || undefined,
       logger: {
         info: (msg) => this.logger.info({ component: "tsdb" }, msg),
         warn: (msg) => this.logger.warn({ component: "tsdb" }, msg),
       },
     });
     this.storage = head;
+    this.state = new Database(join(dataDir, "state.db"));
+    this.state.pragma("journal_mode = WAL");
+    this.state.pragma("synchronous = NORMAL");
 
     const collectors: Collector[] = [];
     const hostCfg = this.config.collectors.host;
@@ -173,49 +253,202 @@ export class RelayMonitor {
     const scrape = new ScrapeManager({ appendable: head, logger: this.logger, registry: this.registry });
     this.scrape = scrape;
     await app.register(targetsRoutes, { targets: () => scrape.targets() });
-    await app.register(uiRoutes, { root: fileURLToPath(new URL("./ui/", import.meta.url)) });
+    await app.register(adminRoutes, {
+      enabled: this.opts.enableAdminApi === true,
+      flush: () => head.flush(),
+      deleteSeries: (ms: readonly Matcher[], mint: number, maxt: number) => head.deleteSeries(ms, mint, maxt),
+      cleanTombstones: () => head.cleanTombstones(),
+    });
+
+    const pipeline = new NotificationPipeline({
+      db: this.state,
+      logger: this.logger.child({ component: "notify" }),
+      registry: this.registry,
+      externalURL: `http://${this.address || `${host}:${port}`}`,
+      buildInfo: {
+        version: VERSION,
+        revision: "",
+        branch: "",
+        buildUser: "",
+        buildDate: "",
+        goVersion: process.version,
+      },
+    });
+    const applyNotify = (c: Config) =>
+      pipeline.applyConfig(c.notify, {
+        original: (parseYAML(c.text || "{}") as { notify?: unknown } | null)?.notify,
+      });
+    applyNotify(this.config);
+    const rules = new RuleManager({
+      queryFunc: engineQueryFunc(engine, head),
+      appendable: head,
+      queryable: head,
+      notify: pipeline.notify,
+      logger: this.logger.child({ component: "rules" }),
+      externalLabels: this.config.global.external_labels,
+      registry: this.registry,
+      history: new SqliteAlertHistory(this.state),
+    });
+    await rules.applyConfig(this.rulesConfig(this.config));
+    await app.register(rulesRoutes, { rules });
+    await app.register(notifyRoutes, { pipeline });
+    this.components.push(
+      {
+        name: "rules",
+        applyConfig: (c) => rules.applyConfig(this.rulesConfig(c)),
+        start: () => rules.start(),
+        stop: () => rules.stop(),
+      },
+      {
+        name: "notify",
+        applyConfig: applyNotify,
+        start: () => pipeline.start(),
+        stop: () => pipeline.stop(),
+      },
+    );
+
+    const cc = this.config.community;
+    const community = new Community({
+      db: this.state,
+      keyRetentionMs: cc.key_retention,
+      maxFutureMs: cc.max_future,
+      limits: { maxBodyBytes: cc.max_body_bytes, maxEvents: cc.max_events },
+    });
+    const communityAnalytics = new CommunityAnalytics(community, {
+      k: cc.k,
+      noise: cc.noise ? { epsilon: cc.noise.epsilon, budgetPerDay: cc.noise.budget_per_day } : undefined,
+      health: cc.health,
+      recommendationThreshold: cc.recommendation_threshold,
+      circulatingSupply: cc.circulating_supply,
+    });
+    this.community = { community, analytics: communityAnalytics };
+    const publisher = new CommunityPublisher(
+      communityAnalytics,
+      {
+        appendable: head,
+        intervalMs: cc.publish_interval,
+        onError: (err) =>
+          this.logger.warn({ component: "community", err: (err as Error).message }, "publish failed"),
+      },
+      () => community.maintain(),
+    );
+    await app.register(communityRoutes, {
+      api: new CommunityApi(community, communityAnalytics),
+      maxBodyBytes: cc.max_body_bytes,
+    });
+    this.components.push({
+      name: "community",
+      applyConfig: () => {},
+      start: () => publisher.start(),
+      stop: () => publisher.stop(),
+    });
+
+    const source = engineSource(engine, head);
+    const onError = (component: string) => (err: unknown) =>
+      this.logger.warn({ component, err: (err as Error).message }, "periodic analysis failed");
+    const analysis = this.config.analysis;
+    const analyzer = new PerformanceAnalyzer({
+      source,
+      appendable: head,
+      config: analysis.performance,
+      onError: onError("analyzer"),
+    });
+    const planner = new CapacityPlanner({ source, config: analysis.capacity });
+    const detector = new AnomalyDetector({ source, appendable: head, config: analysis.anomaly });
+    const correlations = new CorrelationEngine({ source, config: analysis.correlation });
+    await app.register(analysisRoutes, { analyzer, planner, detector, correlations });
+    this.components.push(
+      {
+        name: "analyzer",
+        applyConfig: (c) => analyzer.applyConfig(c.analysis.performance),
+        start: () => analyzer.start(),
+        stop: () => analyzer.stop(),
+      },
+      {
+        name: "capacity",
+        applyConfig: (c) => planner.applyConfig(c.analysis.capacity),
+        start: () => planner.start(),
+        stop: () => planner.stop(),
+      },
+      {
+        name: "anomaly",
+        applyConfig: (c) => detector.applyConfig(c.analysis.anomaly),
+        start: () => detector.start(),
+        stop: () => detector.stop(),
+      },
+      {
+        name: "correlation",
+        applyConfig: (c) => correlations.applyConfig(c.analysis.correlation),
+        start: () => {},
+        stop: async () => {},
+      },
+    );
+    await app.register(uiRoutes, { root: fileURLToPath(new URL("../dist/ui/", import.meta.url)) });
+    if (this.opts.demo) {
+      const faults = async (req: FastifyRequest, reply: FastifyReply) => {
+        if (!this.demo) throw new ApiError("unavailable", "the simulated network is still starting");
+        const r = req.method === "POST" ? this.demo.api.inject(req.body) : this.demo.api.list();
+        reply
+          .status(r.status)
+          .header("content-type", "application/json; charset=utf-8")
+          .send(JSON.stringify(r.body));
+      };
+      app.get("/api/relay/v1/sim/faults", faults);
+      app.post("/api/relay/v1/sim/faults", faults);
+    }
     this.app = app;
     await app.listen({ host, port });
     const addr = app.server.address();
     const boundPort = typeof addr === "object" && addr ? addr.port : port;
     this.address = `${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
 
+    if (this.opts.demo) {
+      const t0 = performance.now();
+      this.demo = await startDemo({
+        monitorUrl: `http://${this.address.replace(/^0\.0\.0\.0:/, "127.0.0.1:")}`,
+        appendable: head,
+        days: this.opts.demo.days,
+        seed: this.opts.demo.seed,
+        logger: this.logger.child({ component: "demo" }),
+      });
+      this.demoJobs = this.demo.scrapeJobs.map((j) => {
+        const interval = parseDuration(j.scrape_interval);
+        return staticJob(
+          { job_name: j.job_name, scrape_interval: interval, scrape_timeout: Math.min(interval, 10_000) },
+          "/metrics",
+          [...j.targets],
+        );
+      });
+      this.logger.info(
+        { nodes: this.demo.targets, seconds: ((performance.now() - t0) / 1000).toFixed(1) },
+        "simulated Relay network running",
+      );
+    }
     scrape.applyConfig(this.scrapeJobs(this.config));
     scrape.start();
+    for (const c of this.components) c.start();
     this.isReady = true;
     this.logger.info({ listen: this.address, storage: dataDir }, "Relay Monitor is ready");
   }
 
+  /** The default rule pack plus the configured rule files (globs relative to the config file). */
+  private rulesConfig(cfg: Config): { ruleFiles: string[]; evaluationIntervalMs: number; baseDir: string } {
+    return {
+      ruleFiles: [DEFAULT_RULE_PACK, ...cfg.rule_files],
+      evaluationIntervalMs: cfg.global.evaluation_interval,
+      baseDir: this.opts.configFile ? dirname(resolve(this.opts.configFile)) : process.cwd(),
+    };
+  }
+
   /** The configured jobs plus the built-in ones (host collector and self), unless disabled. */
   private scrapeJobs(cfg: Config): ScrapeJobConfig[] {
-    const jobs = [...cfg.scrape_configs];
+    const jobs = [...cfg.scrape_configs, ...this.demoJobs];
     if (this.opts.builtinTargets === false) return jobs;
     const self = this.address.replace(/^0\.0\.0\.0:/, "127.0.0.1:").replace(/^\[::\]:/, "[::1]:");
-    const builtin = (
-      b: { job_name: string; scrape_interval: number; scrape_timeout: number },
-      path: string,
-    ) => ({
-      job_name: b.job_name,
-      scrape_interval: b.scrape_interval,
-      scrape_timeout: b.scrape_timeout,
-      metrics_path: path,
-      scheme: "http" as const,
-      params: {},
-      honor_labels: false,
-      honor_timestamps: true,
-      track_timestamps_staleness: false,
-      static_configs: [{ targets: [self], labels: { host: hostname() } }],
-      relabel_configs: [],
-      metric_relabel_configs: [],
-      sample_limit: 0,
-      label_limit: 0,
-      label_name_length_limit: 0,
-      label_value_length_limit: 0,
-      target_limit: 0,
-      body_size_limit: 0,
-    });
-    if (cfg.collectors.self.enabled) jobs.push(builtin(cfg.collectors.self, "/metrics"));
-    if (cfg.collectors.host.enabled) jobs.push(builtin(cfg.collectors.host, "/metrics/node"));
+    const labels = { host: hostname() };
+    if (cfg.collectors.self.enabled) jobs.push(staticJob(cfg.collectors.self, "/metrics", [self], labels));
+    if (cfg.collectors.host.enabled)
+      jobs.push(staticJob(cfg.collectors.host, "/metrics/node", [self], labels));
     return jobs;
   }
 
@@ -225,6 +458,7 @@ export class RelayMonitor {
       "storage.path": this.opts.storagePath ?? this.config.storage.path,
       listen: this.opts.listen ?? "127.0.0.1:9797",
       collectors: String(this.opts.builtinTargets !== false),
+      "web.enable-admin-api": String(this.opts.enableAdminApi === true),
       "log.level": this.opts.logLevel ?? "info",
     };
   }
@@ -249,6 +483,16 @@ export class RelayMonitor {
       );
       throw err;
     }
+    try {
+      for (const c of this.components) await c.applyConfig(next);
+    } catch (err) {
+      this.lastReload = { success: false, time: new Date() };
+      this.logger.error(
+        { err: (err as Error).message },
+        "reload rejected; keeping the running configuration",
+      );
+      throw err;
+    }
     this.config = next;
     this.scrape?.applyConfig(this.scrapeJobs(next));
     this.lastReload = { success: true, time: new Date() };
@@ -259,8 +503,11 @@ export class RelayMonitor {
   async stop(): Promise<void> {
     this.isReady = false;
     await this.scrape?.stop();
+    await this.demo?.stop();
+    for (const c of this.components) await c.stop();
     await this.app?.close();
     await this.storage?.close();
+    this.state?.close();
     this.logger.info("stopped");
   }
 }

@@ -1,9 +1,11 @@
 /**
- * The command-line interface: `relay-monitor start | query | check config`.
+ * The command-line interface: `relay-monitor start | demo | query | check config | check rules | test rules`.
  */
 import { Command, Option } from "commander";
 import { ConfigError, formatProblem, loadConfigFile } from "../config/index.js";
+import { checkRuleFiles, testRuleFiles } from "../rules/index.js";
 import { RelayMonitor } from "../server.js";
+import { Head } from "../tsdb/index.js";
 import { VERSION } from "../version.js";
 import { runQuery } from "./query.js";
 
@@ -15,27 +17,52 @@ export function buildCli(): Command {
     )
     .version(VERSION);
 
-  program
-    .command("start")
-    .description("run the monitor: embedded storage, HTTP API and UI, watching this host and itself")
-    .option("--config <file>", "YAML configuration file (Prometheus sections plus Relay's)")
-    .option("--storage.path <dir>", "data directory", "./data")
-    .option("--listen <host:port>", "address to listen on", "127.0.0.1:9797")
-    .option("--no-collectors", "do not scrape the built-in host and self targets")
-    .addOption(
-      new Option("--log.level <level>", "log level")
-        .choices(["debug", "info", "warn", "error"])
-        .default("info"),
-    )
+  const serverCommand = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .option("--config <file>", "YAML configuration file (Prometheus sections plus Relay's)")
+      .option("--storage.path <dir>", "data directory", "./data")
+      .option("--listen <host:port>", "address to listen on", "127.0.0.1:9797")
+      .option("--no-collectors", "do not scrape the built-in host and self targets")
+      .option(
+        "--web.enable-admin-api",
+        "serve the TSDB admin endpoints (flush, delete_series, clean_tombstones)",
+      )
+      .addOption(
+        new Option("--log.level <level>", "log level")
+          .choices(["debug", "info", "warn", "error"])
+          .default("info"),
+      );
+  const serverOptions = (opts: Record<string, string | boolean | undefined>) => ({
+    configFile: opts.config as string | undefined,
+    storagePath: opts["storage.path"] as string,
+    listen: opts.listen as string,
+    builtinTargets: opts.collectors !== false,
+    enableAdminApi: opts["web.enable-admin-api"] === true,
+    logLevel: opts["log.level"] as string,
+  });
+
+  serverCommand(
+    "start",
+    "run the monitor: embedded storage, HTTP API and UI, watching this host and itself",
+  ).action(async (opts: Record<string, string | boolean | undefined>) => {
+    await runUntilSignal(new RelayMonitor(serverOptions(opts)));
+  });
+
+  serverCommand(
+    "demo",
+    "run the monitor beside a simulated Relay network (5 nodes, 20 channels) with history",
+  )
+    .option("--days <n>", "days of history written before going live", "14")
+    .option("--seed <n>", "seed of the simulation (same seed, same network)", "42")
     .action(async (opts: Record<string, string | boolean | undefined>) => {
-      const server = new RelayMonitor({
-        configFile: opts.config as string | undefined,
-        storagePath: opts["storage.path"] as string,
-        listen: opts.listen as string,
-        builtinTargets: opts.collectors !== false,
-        logLevel: opts["log.level"] as string,
-      });
-      await runUntilSignal(server);
+      const days = Number(opts.days);
+      const seed = Number(opts.seed);
+      if (!Number.isInteger(days) || days < 0 || days > 30)
+        throw new Error("--days: expected a whole number from 0 to 30");
+      if (!Number.isInteger(seed)) throw new Error("--seed: expected a whole number");
+      await runUntilSignal(new RelayMonitor({ ...serverOptions(opts), demo: { days, seed } }));
     });
 
   program
@@ -70,6 +97,25 @@ export function buildCli(): Command {
         for (const p of err.problems) console.error(`  ${formatProblem(p)}`);
         process.exitCode = 1;
       }
+    });
+  check
+    .command("rules <files...>")
+    .description("validate Prometheus rule files like promtool check rules; exits 1 on a problem")
+    .action((files: string[]) => {
+      const r = checkRuleFiles(files);
+      process.stdout.write(r.output);
+      if (!r.passed) process.exitCode = 1;
+    });
+
+  program
+    .command("test")
+    .description("run unit tests")
+    .command("rules <files...>")
+    .description("run rule unit-test files in promtool's test rules format; exits 1 on a failure")
+    .action(async (files: string[]) => {
+      const r = await testRuleFiles(files, () => new Head());
+      process.stdout.write(r.output);
+      if (!r.passed) process.exitCode = 1;
     });
   return program;
 }
