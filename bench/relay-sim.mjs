@@ -9,7 +9,9 @@ const days = Number(process.env.DAYS ?? 14);
 
 {
   const { stats } = await writeHistory({ days, seed: 42, now });
-  console.log(`simulation only: ${days} days, ${stats.series} series, ${stats.events} events in ${stats.tookMs} ms`);
+  console.log(
+    `simulation only: ${days} days, ${stats.series} series, ${stats.events} events in ${stats.tookMs} ms`,
+  );
 }
 {
   const head = new Head();
@@ -32,6 +34,8 @@ const days = Number(process.env.DAYS ?? 14);
     clock += 1000;
     live.tick();
   }
-  console.log(`live tick (5 nodes, advance 1 s + mirror into registries): ${((performance.now() - t0) / ticks).toFixed(2)} ms`);
+  console.log(
+    `live tick (5 nodes, advance 1 s + mirror into registries): ${((performance.now() - t0) / ticks).toFixed(2)} ms`,
+  );
   await live.stop();
 }

@@ -38,7 +38,7 @@ if (!micro) {
     stdio: "inherit",
     env: {
       ...process.env,
-      RELAY_CMD: `${process.execPath} ${join(root, "dist/cli/main.js")} start --storage.path {dir} --listen 127.0.0.1:{port} --no-collectors --log.level warn`,
+      RELAY_CMD: `${process.execPath} ${join(root, "dist/cli/main.js")} start --storage.path {dir} --listen 127.0.0.1:{port} --no-collectors --web.enable-admin-api --log.level warn`,
       RELAY_READY_PATH: "/-/ready",
       RELAY_FLUSH_PATH: process.env.RELAY_FLUSH_PATH ?? "/api/v1/admin/tsdb/flush",
     },

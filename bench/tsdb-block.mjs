@@ -29,7 +29,10 @@ try {
   const tsOf = makeTimestamps(gen.instances, SAMPLES, END, 1);
   const labels = gen.labels.map((pairs) => labelsFromPairs(pairs.flat()));
   const byInstance = [];
-  for (let i = 0; i < SERIES; i++) (byInstance[gen.instanceOf[i]] ??= []).push(i);
+  for (let i = 0; i < SERIES; i++) {
+    byInstance[gen.instanceOf[i]] ??= [];
+    byInstance[gen.instanceOf[i]].push(i);
+  }
   const values = new Float64Array(SERIES);
   const refs = new Float64Array(SERIES);
 
@@ -82,7 +85,8 @@ try {
     while (compacting) {
       await new Promise((r) => setImmediate(r));
       const app = db.appender();
-      app.append(0, labelsFromPairs(["__name__", "bench_live"]), (t += 15_000), during);
+      t += 15_000;
+      app.append(0, labelsFromPairs(["__name__", "bench_live"]), t, during);
       await app.commit();
       during++;
     }
@@ -96,8 +100,12 @@ try {
   await db.close();
 
   console.log(`series ${SERIES}, samples/series ${SAMPLES}, total ${total.toLocaleString()}`);
-  console.log(`ingest into head + WAL: ${((total / ingestMs) * 1000 / 1e6).toFixed(2)} M samples/s (${(ingestMs / 1000).toFixed(1)} s), WAL ${mb(walBytes)}`);
-  console.log(`flush head -> ${blocks.length} block(s): ${flushMs.toFixed(0)} ms, ${samplesInBlocks.toLocaleString()} samples`);
+  console.log(
+    `ingest into head + WAL: ${(((total / ingestMs) * 1000) / 1e6).toFixed(2)} M samples/s (${(ingestMs / 1000).toFixed(1)} s), WAL ${mb(walBytes)}`,
+  );
+  console.log(
+    `flush head -> ${blocks.length} block(s): ${flushMs.toFixed(0)} ms, ${samplesInBlocks.toLocaleString()} samples`,
+  );
   console.log(
     `on disk: ${mb(blockBytes)} = ${(blockBytes / total).toFixed(3)} B/sample (chunks ${(chunkBytes / total).toFixed(3)}, index ${(indexBytes / total).toFixed(3)}); Prometheus 2.42: 4.18, VictoriaMetrics: 1.94`,
   );
