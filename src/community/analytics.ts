@@ -37,6 +37,11 @@ export interface AnalyticsOptions {
   readonly circulatingSupply?: number;
 }
 
+/** {@link GrowthAccounting} as published: each count gated by k on its own. */
+export type PublishedGrowth = {
+  readonly [K in keyof GrowthAccounting]: number | null;
+};
+
 /** Activity figures of a channel (or the network) on one day; null means suppressed or undefined. */
 export interface ActivityFigures {
   readonly channel: string;
@@ -48,7 +53,8 @@ export interface ActivityFigures {
   readonly mau: number | null;
   readonly stickiness: number | null;
   readonly newUsers: number | null;
-  readonly growth: GrowthAccounting | null;
+  /** Growth accounting; each part is null on its own when fewer than k users are behind it. */
+  readonly growth: PublishedGrowth | null;
   readonly engagement: {
     readonly messagesPerActiveUser: number | null;
     readonly averageSessionSeconds: number | null;
@@ -308,16 +314,13 @@ export class CommunityAnalytics {
       resurrected: g("growth_resurrected", rounded(ga.resurrected), ga.resurrected),
       churned: g("growth_churned", rounded(ga.churned), ga.churned),
     };
-    const growth =
-      gaGated.new === null ||
-      gaGated.retained === null ||
-      gaGated.resurrected === null ||
-      gaGated.churned === null
-        ? null
-        : {
-            ...(gaGated as Omit<GrowthAccounting, "quickRatio">),
-            quickRatio: ratio(gaGated.new + gaGated.resurrected, gaGated.churned),
-          };
+    const growth: PublishedGrowth = {
+      ...gaGated,
+      quickRatio:
+        gaGated.new === null || gaGated.resurrected === null || gaGated.churned === null
+          ? null
+          : ratio(gaGated.new + gaGated.resurrected, gaGated.churned),
+    };
     const s = c.store.dailySums(channel, day, day);
     const messages = g("messages", s.messages, dayRaw);
     const sessions = g("sessions", s.sessions_ended, dayRaw);

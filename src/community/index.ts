@@ -15,6 +15,7 @@ export {
   type GovernanceFigures,
   type HealthFigures,
   isoDay,
+  type PublishedGrowth,
   type RetentionFigures,
   type RetentionRow,
 } from "./analytics.js";
