@@ -2,6 +2,7 @@ import { mkdir, open, readFile, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Labels, Matcher, MetricMetadata } from "../model/index.js";
 import type { Querier, Storage } from "../storage/index.js";
+import { type BackfillOptions, BackfillWriter } from "./backfill.js";
 import { BlockStore, type CompactionResult, MergeQuerier } from "./block/index.js";
 import { Head, type HeadAppender, type HeadOptions, type TSDBStatus } from "./head.js";
 import {
@@ -27,8 +28,6 @@ export interface DBOptions extends Omit<HeadOptions, "wal"> {
   walSegmentSize?: number;
   /** Checkpoint once this many closed WAL segments have piled up (default 3). */
   checkpointAfterSegments?: number;
-  /** Reserved for out-of-order ingestion; the head does not take out-of-order samples yet. */
-  outOfOrderWindowMs?: number;
   /** Width (ms) of the blocks cut from the head (default 2 h); the head is cut past 1.5 of it. */
   blockRange?: number;
   /** Block widths of the compaction levels, smallest first (default 2 h, 6 h, 24 h). */
@@ -40,6 +39,8 @@ export interface DBOptions extends Omit<HeadOptions, "wal"> {
   /** Period (ms) of the background {@link DB.compact} (default 60 s; 0: only when called). */
   compactionIntervalMs?: number;
 }
+
+const NO_SAMPLES = { refs: new Uint32Array(0), ts: new Float64Array(0), vs: new Float64Array(0) };
 
 /** What opening the DB replayed, with the replay rate. */
 export interface DBReplayStats extends WALReplayStats {
@@ -117,9 +118,6 @@ export async function openDB(opts: DBOptions): Promise<DB> {
   await mkdir(dir, { recursive: true });
   const lock = await acquireLock(dir, opts.logger);
   try {
-    if (opts.outOfOrderWindowMs !== undefined && opts.outOfOrderWindowMs > 0) {
-      opts.logger?.warn("outOfOrderWindowMs is not supported yet: out-of-order samples are refused");
-    }
     const {
       dir: _dir,
       logger,
@@ -179,7 +177,6 @@ export async function openDB(opts: DBOptions): Promise<DB> {
         `${w.checkpoint === null ? "no checkpoint" : `checkpoint ${w.checkpoint}`} and ${w.segments} segment(s), ` +
         `${w.bytes} bytes in ${w.durationMs.toFixed(0)} ms (${replay.samplesPerSecond} samples/s)`,
     );
-    if (blocks.maxTime > Number.NEGATIVE_INFINITY) head.truncateBefore(blocks.maxTime);
     db = new DB(dir, head, wal, lock, aliases, replay, checkpointAfterSegments ?? 3, logger, blocks);
     db.startCompaction(compactionIntervalMs ?? 60_000);
     return db;
@@ -288,6 +285,30 @@ export class DB implements Storage {
   /** A new batch; its commit resolves once the batch is in the WAL. */
   appender(): HeadAppender {
     return this.head.appender();
+  }
+
+  /**
+   * A writer that puts samples of any age straight into blocks, bypassing the head and the WAL
+   * (history, `relay-monitor tsdb backfill`): see {@link BackfillWriter}. Its blocks are served as
+   * soon as they are written and may overlap the head and other blocks (queries merge them, the
+   * next compaction merges overlapping blocks). Metadata goes to the head and its WAL. After
+   * `flush()` a compaction runs in the background, as the periodic one would. Blocks older than
+   * the retention time (counted from the newest data) are deleted by that compaction.
+   */
+  backfillAppendable(options: BackfillOptions & { compact?: boolean } = {}): BackfillWriter {
+    const { compact = true, ...opts } = options;
+    return new BackfillWriter(this.blocks, opts, {
+      onMetadata: (entries) => {
+        for (const [name, m] of entries) this.head.setMetadata(name, m);
+        return this.wal.log([], NO_SAMPLES, entries);
+      },
+      onFlushed: () => {
+        if (!compact || this.closing !== null) return;
+        this.compact().catch((err: unknown) =>
+          this.logger?.warn(`compaction failed: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      },
+    });
   }
 
   /** A querier over [mint, maxt] (ms, inclusive). */

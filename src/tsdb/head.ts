@@ -177,10 +177,10 @@ function computeChunkEndTime(start: number, cur: number, max: number, ratioToFul
 }
 
 /**
- * Checks and normalises a label set for a new series: sorted, names unique and non-empty, empty
- * values dropped, a metric name present.
+ * @internal Checks and normalises a label set for a new series: sorted, names unique and
+ * non-empty, empty values dropped, a metric name present.
  */
-function validateLabels(labels: Labels): Labels {
+export function validateLabels(labels: Labels): Labels {
   if (labels.length === 0) throw new InvalidLabelsError("empty label set");
   let ls = labels;
   for (let i = 0; i < ls.length; i++) {

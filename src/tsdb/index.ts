@@ -5,6 +5,14 @@
  */
 
 export {
+  BackfillAppender,
+  type BackfillHooks,
+  type BackfillOptions,
+  type BackfillStats,
+  BackfillWriter,
+  type BlockSink,
+} from "./backfill.js";
+export {
   Block,
   type BlockLogger,
   type BlockMeta,

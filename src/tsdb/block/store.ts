@@ -151,15 +151,40 @@ export class BlockStore {
       const q = head.querier(mint, maxt - 1);
       const series = await q.select([]);
       q.close();
-      const meta = await writeBlock(this.dir, series, {
-        minTime: mint,
-        maxTime: maxt,
-        samplesPerChunk: this.samplesPerChunk,
-        yieldEvery: this.yieldEvery,
-      });
-      if (meta !== null) this.add(meta.ulid);
-      return meta;
+      return this.writeAndAdd(series, mint, maxt);
     });
+  }
+
+  /**
+   * Writes the given series (in label order; samples outside [mint, maxt) are left out) as a new
+   * level-1 block and serves it at once, without a restart. The block may overlap others: queries
+   * merge them and the next compaction merges them into one. Atomic: a crash leaves either the
+   * whole block or none. Returns the block's meta, or null when no series had samples in range.
+   */
+  persist(
+    series: Iterable<SeriesSource> | AsyncIterable<SeriesSource>,
+    mint: number,
+    maxt: number,
+  ): Promise<BlockMeta | null> {
+    return this.serial(() => {
+      if (this.closed) throw new Error("block store is closed");
+      return this.writeAndAdd(series, mint, maxt);
+    });
+  }
+
+  private async writeAndAdd(
+    series: Iterable<SeriesSource> | AsyncIterable<SeriesSource>,
+    mint: number,
+    maxt: number,
+  ): Promise<BlockMeta | null> {
+    const meta = await writeBlock(this.dir, series, {
+      minTime: mint,
+      maxTime: maxt,
+      samplesPerChunk: this.samplesPerChunk,
+      yieldEvery: this.yieldEvery,
+    });
+    if (meta !== null) this.add(meta.ulid);
+    return meta;
   }
 
   private add(id: string): void {
