@@ -327,13 +327,13 @@ function low(xh: number, xl: number, trailing: number): number {
   return xh >>> (trailing - 32);
 }
 
-/** 32 bits of `buf` starting at bit `pos` (bits past the end read as zero). */
+/** 32 bits of `buf` starting at bit `pos` as an int32 (bits past the end read as zero). */
 function peek32(buf: Uint8Array, pos: number): number {
   const i = pos >>> 3;
   const s = pos & 7;
   if (i + 4 < buf.length) {
     const w = (buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8) | buf[i + 3]!;
-    return s === 0 ? w >>> 0 : ((w << s) | (buf[i + 4]! >>> (8 - s))) >>> 0;
+    return s === 0 ? w : (w << s) | (buf[i + 4]! >>> (8 - s));
   }
   return peek32Tail(buf, i, s);
 }
@@ -342,7 +342,7 @@ function peek32Tail(buf: Uint8Array, i: number, s: number): number {
   const len = buf.length;
   const b = (k: number) => (k < len ? buf[k]! : 0);
   const w = (b(i) << 24) | (b(i + 1) << 16) | (b(i + 2) << 8) | b(i + 3);
-  return s === 0 ? w >>> 0 : ((w << s) | (b(i + 4) >>> (8 - s))) >>> 0;
+  return s === 0 ? w : (w << s) | (b(i + 4) >>> (8 - s));
 }
 
 /** The result of {@link readUvarintAt}: the value and the bit position after it. */
@@ -421,6 +421,7 @@ export function decodeInto(
   let trailing = 0;
   for (let read = 1; read < total; read++) {
     let w: number;
+    let avail = 32;
     if (read === 1) {
       readUvarintAt(buf, pos);
       tDelta = vr.x;
@@ -445,7 +446,8 @@ export function decodeInto(
       }
       if (w >>> 31 === 0) {
         pos += 1;
-        w = peek32(buf, pos);
+        w <<= 1;
+        avail = 31;
       } else {
         let dod: number;
         if (w >>> 30 === 2) {
@@ -461,7 +463,7 @@ export function decodeInto(
           if (dod > 524288) dod -= 1048576;
           pos += 24;
         } else {
-          dod = (peek32(buf, pos + 4) | 0) * 4294967296 + peek32(buf, pos + 36);
+          dod = peek32(buf, pos + 4) * 4294967296 + (peek32(buf, pos + 36) >>> 0);
           pos += 68;
         }
         tDelta += dod;
@@ -478,7 +480,7 @@ export function decodeInto(
       if (w >>> 30 === 2) {
         sig = 64 - leading - trailing;
         pos += 2;
-        if (sig <= 30) {
+        if (sig + 2 <= avail) {
           l = (w << 2) >>> (32 - sig);
           pos += sig;
           sig = 0;
@@ -500,13 +502,13 @@ export function decodeInto(
         pos += sig;
       }
       if (trailing === 0) {
-        vHi = (vHi ^ h) >>> 0;
-        vLo = (vLo ^ l) >>> 0;
+        vHi ^= h;
+        vLo ^= l;
       } else if (trailing < 32) {
-        vHi = (vHi ^ ((h << trailing) | (l >>> (32 - trailing)))) >>> 0;
-        vLo = (vLo ^ (l << trailing)) >>> 0;
+        vHi ^= (h << trailing) | (l >>> (32 - trailing));
+        vLo ^= l << trailing;
       } else {
-        vHi = (vHi ^ (trailing === 32 ? l : l << (trailing - 32))) >>> 0;
+        vHi ^= trailing === 32 ? l : l << (trailing - 32);
       }
     }
     if (pos > bitLen) throw new CorruptChunkError(`chunk data ends before sample ${read + 1} of ${total}`);
@@ -601,8 +603,8 @@ export class XORIterator implements SampleIterator {
       const z = vr.x;
       this.t = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
       pos = vr.pos;
-      this.vHi = peek32(buf, pos);
-      this.vLo = peek32(buf, pos + 32);
+      this.vHi = peek32(buf, pos) >>> 0;
+      this.vLo = peek32(buf, pos + 32) >>> 0;
       this.pos = pos + 64;
       return this.finishSample(read);
     }
@@ -634,7 +636,7 @@ export class XORIterator implements SampleIterator {
           if (dod > 524288) dod -= 1048576;
           pos += 24;
         } else {
-          dod = (peek32(buf, pos + 4) | 0) * 4294967296 + peek32(buf, pos + 36);
+          dod = peek32(buf, pos + 4) * 4294967296 + (peek32(buf, pos + 36) >>> 0);
           pos += 68;
         }
         this.tDelta += dod;
@@ -663,7 +665,7 @@ export class XORIterator implements SampleIterator {
     if (sig > 32) {
       h = peek32(buf, pos) >>> (64 - sig);
       pos += sig - 32;
-      l = peek32(buf, pos);
+      l = peek32(buf, pos) >>> 0;
       pos += 32;
     } else {
       l = peek32(buf, pos) >>> (32 - sig);
