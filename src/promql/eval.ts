@@ -20,7 +20,15 @@ import {
   QueryTimeoutError,
   TooManySamplesError,
 } from "./errors.js";
-import { DATE_FUNCTIONS, MATH_FUNCTIONS, RANGE_FUNCTIONS, type RangeWindow, roundTo } from "./functions.js";
+import {
+  DATE_FUNCTIONS,
+  hasCounterReset,
+  MATH_FUNCTIONS,
+  RANGE_FUNCTIONS,
+  type RangeWindow,
+  RESET_FREE_RANGE_FUNCTIONS,
+  roundTo,
+} from "./functions.js";
 import type {
   AggregateExpr,
   BinaryExpr,
@@ -764,6 +772,7 @@ export class Evaluator {
     const extended = arg.vs && (arg.vs.anchored || arg.vs.smoothed);
     const ext = extended ? new Extender(this.st.opts.lookbackDelta, arg.vs!.smoothed) : null;
     const isCounter = name === "rate" || name === "increase";
+    const resetFree = RESET_FREE_RANGE_FUNCTIONS[name];
     const extFn =
       name === "rate" || name === "increase" || name === "delta"
         ? (et: Float64Array, evs: Float64Array, m: number) => {
@@ -801,6 +810,7 @@ export class Evaluator {
         steps.push(i);
         vals.push(r);
       }
+      const kernel = resetFree !== undefined && !hasCounterReset(v) ? resetFree : fn;
       for (let i = 0; !ext && i < n; i++) {
         const ts = this.start + i * this.interval;
         const ref = (at ?? ts) - offset;
@@ -812,7 +822,7 @@ export class Evaluator {
         w.rangeStart = rs;
         w.rangeEnd = ref;
         for (let k = 0; k < scalarArgs.length; k++) w.args[k] = scalarArgs[k]![i]!;
-        const r = fn(t, v, lo, hi, w);
+        const r = kernel(t, v, lo, hi, w);
         if (r === undefined) continue;
         steps.push(i);
         vals.push(r);

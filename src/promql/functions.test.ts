@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { DATE_FUNCTIONS, linearRegression, RANGE_FUNCTIONS, roundTo } from "./functions.js";
+import {
+  DATE_FUNCTIONS,
+  hasCounterReset,
+  linearRegression,
+  RANGE_FUNCTIONS,
+  RESET_FREE_RANGE_FUNCTIONS,
+  roundTo,
+} from "./functions.js";
 import { bucketQuantile, quantile } from "./quantile.js";
 
 /** Runs a range function over samples given as [seconds, value] pairs in a window (start, end]. */
@@ -309,6 +316,34 @@ describe("range functions", () => {
     const got = run(name, pts, start, end, args);
     if (want === undefined) expect(got).toBeUndefined();
     else expect(got).toBeCloseTo(want, 9);
+  });
+
+  it("gives bit-identical rate/increase through the reset-free kernels on series without resets", () => {
+    const cases: [number[], boolean][] = [
+      [[0, 10.1, 20.3, 30.7, 40.9, 41, 41], false],
+      [[5, 3, 9], true],
+      [[1e15, 1e15 + 1, 1e15 + 3, Number.NaN, 1e15 + 4], false],
+      [[0.1, 0.2, 0.30000000000000004, 0.3], true],
+    ];
+    for (const [vals, resets] of cases) {
+      const v = Float64Array.from(vals);
+      const t = Float64Array.from(vals.map((_, i) => i * 15_000 + (i % 3)));
+      expect(hasCounterReset(v)).toBe(resets);
+      if (resets) continue;
+      for (const name of ["rate", "increase"]) {
+        for (let lo = 0; lo < v.length; lo++) {
+          for (let hi = lo + 1; hi <= v.length; hi++) {
+            const w = { ts: t[hi - 1]!, rangeStart: t[lo]! - 7_000, rangeEnd: t[hi - 1]! + 3_000, args: [] };
+            expect(
+              Object.is(
+                RESET_FREE_RANGE_FUNCTIONS[name]!(t, v, lo, hi, w),
+                RANGE_FUNCTIONS[name]!(t, v, lo, hi, w),
+              ),
+            ).toBe(true);
+          }
+        }
+      }
+    }
   });
 
   it("extrapolates rate to the window edges like Prometheus", () => {

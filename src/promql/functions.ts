@@ -44,7 +44,10 @@ const comp2 = new Float64Array(1);
 const comp3 = new Float64Array(1);
 const comp4 = new Float64Array(1);
 
-/** rate/increase/delta with Prometheus's extrapolation (extrapolatedRate). */
+/**
+ * rate/increase/delta with Prometheus's extrapolation (extrapolatedRate). `scanResets` false
+ * skips looking for counter resets in the window (the caller knows there are none).
+ */
 export function extrapolatedRate(
   t: Float64Array,
   v: Float64Array,
@@ -53,13 +56,14 @@ export function extrapolatedRate(
   w: RangeWindow,
   isCounter: boolean,
   isRate: boolean,
+  scanResets = isCounter,
 ): number | undefined {
   const n = hi - lo;
   if (n < 2) return undefined;
   const firstT = t[lo]!;
   const lastT = t[hi - 1]!;
   let result = v[hi - 1]! - v[lo]!;
-  if (isCounter) {
+  if (scanResets) {
     let prev = v[lo]!;
     for (let i = lo + 1; i < hi; i++) {
       const cur = v[i]!;
@@ -230,6 +234,18 @@ function doubleExponentialSmoothing(v: Float64Array, lo: number, hi: number, sf:
   }
   return s1;
 }
+
+/** True when some sample of `v` is below its predecessor (a counter reset, as rate sees it). */
+export function hasCounterReset(v: Float64Array): boolean {
+  for (let i = 1; i < v.length; i++) if (v[i]! < v[i - 1]!) return true;
+  return false;
+}
+
+/** rate and increase for a series known to have no counter reset: no per-window reset scan. */
+export const RESET_FREE_RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
+  rate: (t, v, lo, hi, w) => extrapolatedRate(t, v, lo, hi, w, true, true, false),
+  increase: (t, v, lo, hi, w) => extrapolatedRate(t, v, lo, hi, w, true, false, false),
+};
 
 /** Functions taking a range vector, by name. Scalar parameters arrive in `w.args`. */
 export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
