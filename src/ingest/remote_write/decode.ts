@@ -537,7 +537,13 @@ export function decodeWriteRequest(buf: Uint8Array, opts: DecodeOptions = {}): W
         offsets.push(cols.n);
         if (labelRange.start >= 0) {
           const ls = labelRange.start;
-          entry = { bytes: buf.slice(ls, labelRange.end), labels: valid, utf8Names, owner: null, ref: 0 };
+          entry = {
+            bytes: new Uint8Array(buf.subarray(ls, labelRange.end)),
+            labels: valid,
+            utf8Names,
+            owner: null,
+            ref: 0,
+          };
           cachePut(h, entry);
           refSlots.push(entry);
         } else refSlots.push(null);
