@@ -19,7 +19,9 @@ import {
   adminRoutes,
   analysisRoutes,
   createApp,
+  dashboardsRoutes,
   ingestRoutes,
+  loadBuiltinDashboards,
   metadataRoutes,
   queryRoutes,
   rulesRoutes,
@@ -383,6 +385,12 @@ export class RelayMonitor {
         stop: async () => {},
       },
     );
+    await app.register(dashboardsRoutes, {
+      db: this.state,
+      builtins: await loadBuiltinDashboards(
+        fileURLToPath(new URL("../dist/ui/dashboards/", import.meta.url)),
+      ),
+    });
     await app.register(uiRoutes, { root: fileURLToPath(new URL("../dist/ui/", import.meta.url)) });
     if (this.opts.demo) {
       const faults = async (req: FastifyRequest, reply: FastifyReply) => {

@@ -6,6 +6,16 @@
 export { type AdminApiDeps, adminRoutes } from "./admin.js";
 export { type AnalysisApiDeps, analysisRoutes } from "./analysis.js";
 export { type ApiContext, type BuildInfo, createApp, params, success } from "./app.js";
+export {
+  DASHBOARD_PANEL_TYPES,
+  type DashboardModel,
+  type DashboardSummary,
+  type DashboardsApiDeps,
+  dashboardSchema,
+  dashboardsRoutes,
+  loadBuiltinDashboards,
+  parseDashboard,
+} from "./dashboards.js";
 export { ApiError, badData, ERROR_STATUS, type ErrorType, toApiError } from "./errors.js";
 export { type IngestApiDeps, ingestRoutes } from "./ingest.js";
 export { type MetadataApiDeps, metadataRoutes } from "./metadata.js";
