@@ -207,6 +207,15 @@ export const CATALOGUE = {
     labelNames: ["direction", "state"],
     labelValues: { direction: "inbound, outbound", state: "active, idle" },
   },
+  p2pPeerConnected: {
+    area: "p2p",
+    name: "relay_p2p_peer_connected",
+    type: "gauge",
+    help: "Whether the node is connected to this peer (1) or not (0); one series per known peer.",
+    unit: "",
+    labelNames: ["peer"],
+    labelValues: { peer: "the peer's node name, e.g. relay-node-2" },
+  },
   p2pPeerLatency: {
     area: "p2p",
     name: "relay_p2p_peer_latency_seconds",

@@ -24,6 +24,7 @@ const F = {
   proximity: sdkFamily("proximityVerifications"),
   proximityDuration: sdkFamily("proximityVerificationDuration"),
   peers: sdkFamily("p2pPeers"),
+  peerConnected: sdkFamily("p2pPeerConnected"),
   peerLatency: sdkFamily("p2pPeerLatency"),
   churn: sdkFamily("p2pPeerChurn"),
   bandwidth: sdkFamily("p2pBandwidth"),
@@ -73,7 +74,7 @@ interface EndpointHandles {
 }
 
 /** Handles of a node's series, made once so the hot loop does no label lookups. */
-function nodeHandles(s: SeriesStore, validators: readonly string[]) {
+function nodeHandles(s: SeriesStore, validators: readonly string[], self: string) {
   const memo = <H>(make: (k: string) => H) => {
     const m = new Map<string, H>();
     return (k: string): H => {
@@ -128,6 +129,7 @@ function nodeHandles(s: SeriesStore, validators: readonly string[]) {
       s.gauge(F.peers, { direction: "inbound", state: "idle" }),
       s.gauge(F.peers, { direction: "outbound", state: "idle" }),
     ],
+    peerConnected: validators.map((peer) => (peer === self ? undefined : s.gauge(F.peerConnected, { peer }))),
     connected: s.counter(F.churn, { event: "connected" }),
     disconnected: s.counter(F.churn, { event: "disconnected" }),
     peerLatency: s.histogram(F.peerLatency),
@@ -203,6 +205,8 @@ export class Network {
   private round = 0;
   private readonly uptime: Float64Array;
   private readonly dbh: ReturnType<typeof dbHandles>;
+  /** links[i * N + j] = 1 when nodes i and j keep a P2P connection (a ring plus seeded chords). */
+  private readonly links: Uint8Array;
 
   constructor(opts: NetworkOptions) {
     this.start = opts.start;
@@ -220,7 +224,7 @@ export class Network {
       return {
         name,
         store,
-        h: nodeHandles(store, names),
+        h: nodeHandles(store, names, name),
         rng: new Rng(opts.seed, 0x40de, i),
         peersIn: 10 + i,
         peersOut: 8,
@@ -237,6 +241,15 @@ export class Network {
     this.uptime = new Float64Array(opts.nodes).fill(1);
     for (const n of this.nodes) n.h.memTotal.set(8 * 2 ** 30);
     this.dbh = dbHandles(this.db);
+    const N = opts.nodes;
+    this.links = new Uint8Array(N * N);
+    const linkRng = new Rng(opts.seed, 0x11c);
+    for (let i = 0; i < N; i++) {
+      for (let j = i + 1; j < N; j++) {
+        const ring = j - i === 1 || (i === 0 && j === N - 1);
+        if (ring || linkRng.chance(0.4)) this.links[i * N + j] = this.links[j * N + i] = 1;
+      }
+    }
   }
 
   /** Whether node `i` is up at `t` (not inside a node_down fault). */
@@ -483,6 +496,10 @@ export class Network {
       40,
     );
     n.peersOut = clamp(n.peersOut + rng.normal() * 0.2 * Math.sqrt(dt / 60) + (8 - n.peersOut) * 0.02, 4, 16);
+    const N = this.nodes.length;
+    for (let j = 0; j < N; j++) {
+      h.peerConnected[j]?.set(this.links[i * N + j] === 1 && this.isUp(j, tm) ? 1 : 0);
+    }
     h.peers[0]!.set(Math.round(n.peersIn));
     h.peers[1]!.set(Math.round(n.peersOut));
     h.peers[2]!.set(spike ? 4 : 1);
