@@ -340,12 +340,17 @@ export class DB implements Storage {
    */
   truncateWAL(mint: number): Promise<CheckpointStats | null> {
     if (mint > this.walMint) this.walMint = mint;
-    return this.wal.truncate(this.walMint, this.keepSeries);
+    return this.wal.truncate(this.keepFrom(), this.keepSeries);
   }
 
   /** Checkpoints the closed WAL segments now (what an automatic checkpoint does). */
   checkpoint(): Promise<CheckpointStats | null> {
-    return this.wal.checkpoint({ mint: this.walMint, keepSeries: this.keepSeries });
+    return this.wal.checkpoint({ mint: this.keepFrom(), keepSeries: this.keepSeries });
+  }
+
+  /** The WAL keeps samples from here on: what is not in blocks, out-of-order samples of the head included. */
+  private keepFrom(): number {
+    return Math.min(this.walMint, this.head.outOfOrderMinTime);
   }
 
   /** @internal Called when the WAL closes a segment: checkpoints past the threshold. */

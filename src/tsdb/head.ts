@@ -21,6 +21,7 @@ import {
   type Storage,
   StorageError,
 } from "../storage/index.js";
+import { MergeIterator } from "./block/merge.js";
 import { decodeInto, XORAppender, type XORChunk, XORIterator } from "./chunk.js";
 import { MemPostings, type Postings } from "./postings.js";
 
@@ -65,6 +66,13 @@ export interface HeadOptions {
   samplesPerChunk?: number;
   /** Samples older than this (ms) are out of bounds (default: none). */
   minValidTime?: number;
+  /**
+   * Out-of-order window (ms; default 0: off), as Prometheus's `out_of_order_time_window`: a
+   * sample older than its series' newest is accepted when it is no older than the head's newest
+   * sample minus this window. Such samples live in a small sorted buffer per series, are logged
+   * in the WAL like others, merge into query results and are persisted with the head's blocks.
+   */
+  outOfOrderWindowMs?: number;
   /** The label-set hash series are keyed by (default 32-bit FNV-1a); tests pass a colliding one. */
   hashLabels?: (labels: Labels) => number;
 }
@@ -147,6 +155,10 @@ export class MemSeries {
   lastChunkBytes = 0;
   /** Samples staged for this series by appenders not yet finished. */
   pending = 0;
+  /** Out-of-order samples, sorted by time, no duplicate timestamps; `oooN` of them are used. */
+  oooT: Float64Array | null = null;
+  oooV: Float64Array | null = null;
+  oooN = 0;
   /** True once a WAL has been given this series' record. */
   logged = false;
   /** The appender that staged the latest sample, and that sample's time and value bits. */
@@ -163,6 +175,27 @@ export class MemSeries {
   get numChunks(): number {
     return (this.chunks?.length ?? 0) + (this.app === null ? 0 : 1);
   }
+}
+
+/** The first index in `a[0, n)` (sorted) whose value is >= t. */
+function lowerBound(a: Float64Array, n: number, t: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** True when two values have the same bits (NaN payloads compared too). */
+function sameBits(a: number, b: number): boolean {
+  f64[0] = a;
+  const hi = u32[1];
+  const lo = u32[0];
+  f64[0] = b;
+  return u32[1] === hi && u32[0] === lo;
 }
 
 function rangeEnd(t: number, width: number): number {
@@ -238,9 +271,14 @@ export class Head implements Storage {
   private readonly stagingPool: Staging[] = [];
   /** Samples dropped at commit because another batch had meanwhile committed newer ones. */
   outOfOrderDropped = 0;
+  /** The out-of-order window (ms; 0: off). */
+  readonly outOfOrderWindowMs: number;
+  private readonly oooSeries = new Set<MemSeries>();
+  private oooCount = 0;
 
   constructor(options: HeadOptions = {}) {
     this.wal = options.wal;
+    this.outOfOrderWindowMs = Math.max(0, options.outOfOrderWindowMs ?? 0);
     this.chunkRange = options.chunkRange ?? 2 * 3600_000;
     this.samplesPerChunk = options.samplesPerChunk ?? 120;
     this.minValid = options.minValidTime ?? Number.NEGATIVE_INFINITY;
@@ -270,6 +308,18 @@ export class Head implements Storage {
   /** The oldest timestamp an appender accepts (Prometheus: max(minValidTime, maxTime - chunkRange/2)). */
   appendableMinValidTime(): number {
     return Math.max(this.minValid, this.max - this.chunkRange / 2);
+  }
+
+  /** Number of out-of-order samples held. */
+  get outOfOrderSamples(): number {
+    return this.oooCount;
+  }
+
+  /** Timestamp of the oldest out-of-order sample held (+Infinity when none): the WAL keeps samples from here on. */
+  get outOfOrderMinTime(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const s of this.oooSeries) if (s.oooT![0]! < min) min = s.oooT![0]!;
+    return min;
   }
 
   /** Raises the lower bound below which samples are out of bounds (after blocks are cut). */
@@ -305,6 +355,10 @@ export class Head implements Storage {
         this.empties++;
       }
       s.minT = s.chunks !== null ? s.chunks[0]!.minT : s.app !== null ? s.app.minT : Number.POSITIVE_INFINITY;
+      if (s.oooN > 0) {
+        this.truncateOOO(s, mint);
+        if (s.oooN > 0 && s.oooT![0]! < s.minT) s.minT = s.oooT![0]!;
+      }
       if (s.minT < min) min = s.minT;
       if (s.app === null && removeEmpty) this.dropIfUnused(s);
     }
@@ -312,6 +366,77 @@ export class Head implements Storage {
     this.min = min;
     this.setMinValidTime(mint);
     return dropped;
+  }
+
+  private truncateOOO(s: MemSeries, mint: number): void {
+    const T = s.oooT!;
+    const n = s.oooN;
+    let k = 0;
+    while (k < n && T[k]! < mint) k++;
+    if (k === 0) return;
+    this.oooCount -= k;
+    if (k === n) {
+      s.oooT = null;
+      s.oooV = null;
+      s.oooN = 0;
+      this.oooSeries.delete(s);
+      return;
+    }
+    T.copyWithin(0, k, n);
+    s.oooV!.copyWithin(0, k, n);
+    s.oooN = n - k;
+  }
+
+  /**
+   * @internal Looks for an out-of-order sample at `t`: 0 when there is none, 1 when there is one
+   * with exactly `v`'s bits, 2 when its value differs.
+   */
+  findOOO(s: MemSeries, t: number, v: number): number {
+    const T = s.oooT;
+    if (T === null) return 0;
+    const i = lowerBound(T, s.oooN, t);
+    if (i === s.oooN || T[i] !== t) return 0;
+    return sameBits(s.oooV![i]!, v) ? 1 : 2;
+  }
+
+  /**
+   * @internal Inserts an out-of-order sample in time order. False (nothing changes) when one
+   * with the same timestamp and another value is there; the same value is a no-op.
+   */
+  insertOOO(s: MemSeries, t: number, v: number): boolean {
+    let T = s.oooT;
+    let V = s.oooV;
+    const n = s.oooN;
+    if (T === null || V === null) {
+      T = new Float64Array(8);
+      V = new Float64Array(8);
+      s.oooT = T;
+      s.oooV = V;
+      this.oooSeries.add(s);
+    } else if (n === T.length) {
+      const nt = new Float64Array(n * 2);
+      nt.set(T);
+      const nv = new Float64Array(n * 2);
+      nv.set(V);
+      T = nt;
+      V = nv;
+      s.oooT = T;
+      s.oooV = V;
+    }
+    let i = n;
+    if (n > 0 && !(t > T[n - 1]!)) {
+      i = lowerBound(T, n, t);
+      if (T[i] === t) return sameBits(V[i]!, v);
+      T.copyWithin(i + 1, i, n);
+      V.copyWithin(i + 1, i, n);
+    }
+    T[i] = t;
+    V[i] = v;
+    s.oooN = n + 1;
+    this.oooCount++;
+    if (t < s.minT) s.minT = t;
+    if (t < this.min) this.min = t;
+    return true;
   }
 
   /** A new batch. */
@@ -379,7 +504,17 @@ export class Head implements Storage {
     for (let i = 0; i < refs.length; i++) {
       const ref = refs[i]!;
       const s = this.series[aliases?.get(ref) ?? ref];
-      if (s !== undefined && this.appendCommitted(s, ts[i]!, vs[i]!)) applied++;
+      if (s === undefined) continue;
+      const t = ts[i]!;
+      const v = vs[i]!;
+      if (this.appendCommitted(s, t, v)) applied++;
+      else if (
+        this.outOfOrderWindowMs > 0 &&
+        t < s.maxT &&
+        this.findOOO(s, t, v) === 0 &&
+        this.insertOOO(s, t, v)
+      )
+        applied++;
     }
     return applied;
   }
@@ -437,6 +572,10 @@ export class Head implements Storage {
         used += s.app.byteLength;
         allocated += s.app.capacity;
       }
+      if (s.oooT !== null) {
+        used += s.oooN * 16;
+        allocated += s.oooT.length * 16;
+      }
     }
     return { used, allocated };
   }
@@ -479,7 +618,7 @@ export class Head implements Storage {
 
   /** @internal Removes a series that never received a sample and has none staged. */
   dropIfUnused(s: MemSeries): void {
-    if (s.pending !== 0 || s.app !== null || this.series[s.id] !== s) return;
+    if (s.pending !== 0 || s.app !== null || s.oooN > 0 || this.series[s.id] !== s) return;
     const hash = this.hashLabels(s.labels);
     const e = this.byHash.get(hash);
     if (e === s) {
@@ -580,6 +719,7 @@ export class HeadAppender implements Appender {
   private vs: Float64Array;
   private n = 0;
   private readonly minValidTime: number;
+  private readonly oooMin: number;
   private created: MemSeries[] | null = null;
   private metas: [string, MetricMetadata][] | null = null;
   private finished = false;
@@ -589,6 +729,8 @@ export class HeadAppender implements Appender {
     private readonly id: number,
   ) {
     this.minValidTime = head.appendableMinValidTime();
+    this.oooMin =
+      head.outOfOrderWindowMs > 0 ? head.maxTime - head.outOfOrderWindowMs : Number.POSITIVE_INFINITY;
     this.refs = EMPTY_REFS;
     this.ts = EMPTY_F64;
     this.vs = EMPTY_F64;
@@ -604,16 +746,17 @@ export class HeadAppender implements Appender {
     if (this.finished) throw new StorageError("appender already committed or rolled back");
     const head = this.head;
     let s = ref !== 0 ? head.getSeries(ref) : undefined;
+    const inBounds = t >= this.minValidTime || t >= this.oooMin;
     if (s === undefined) {
       if (labels === null) throw new StorageError(`unknown series ref ${ref} and no labels given`);
-      if (t < this.minValidTime) throw new OutOfBoundsError();
+      if (!inBounds) throw new OutOfBoundsError();
       const before = head.numSeries;
       s = head.getOrCreate(labels);
       if (head.numSeries !== before) {
         this.created ??= [];
         this.created.push(s);
       }
-    } else if (t < this.minValidTime) {
+    } else if (!inBounds) {
       throw new OutOfBoundsError();
     }
     let lastT: number;
@@ -627,22 +770,34 @@ export class HeadAppender implements Appender {
       same = s.app?.lastValueIs(v) === true;
     }
     if (t <= lastT) {
-      if (t < lastT) throw new OutOfOrderError();
-      if (same) return s.id;
-      throw new DuplicateSampleError();
+      if (t === lastT) {
+        if (same) return s.id;
+        throw new DuplicateSampleError();
+      }
+      if (t < this.oooMin) throw new OutOfOrderError();
+      const found = head.findOOO(s, t, v);
+      if (found === 1) return s.id;
+      if (found === 2) throw new DuplicateSampleError();
+      this.stage(s, t, v);
+      return s.id;
     }
+    this.stage(s, t, v);
+    f64[0] = v;
+    s.stageOwner = this.id;
+    s.stageT = t;
+    s.stageHi = u32[1]!;
+    s.stageLo = u32[0]!;
+    return s.id;
+  }
+
+  private stage(s: MemSeries, t: number, v: number): void {
     const n = this.n;
     if (n === this.refs.length) this.grow();
     this.refs[n] = s.id;
     this.ts[n] = t;
     this.vs[n] = v;
     this.n = n + 1;
-    s.stageOwner = this.id;
-    s.stageT = t;
-    s.stageHi = u32[1]!;
-    s.stageLo = u32[0]!;
     s.pending++;
-    return s.id;
   }
 
   /** Records metadata for a metric family; applied at commit. */
@@ -699,8 +854,12 @@ export class HeadAppender implements Appender {
       const s = head.getSeries(refs[i]!)!;
       s.pending--;
       if (s.stageOwner === this.id) s.stageOwner = 0;
-      if (!head.appendCommitted(s, ts[i]!, vs[i]!)) {
-        if (!(ts[i] === s.maxT && s.app!.lastValueIs(vs[i]!))) head.outOfOrderDropped++;
+      const t = ts[i]!;
+      const v = vs[i]!;
+      if (!head.appendCommitted(s, t, v)) {
+        if (t < s.maxT && head.outOfOrderWindowMs > 0) {
+          if (!head.insertOOO(s, t, v)) head.outOfOrderDropped++;
+        } else if (!(t === s.maxT && s.app!.lastValueIs(v))) head.outOfOrderDropped++;
       }
     }
     if (this.metas !== null) for (const [name, m] of this.metas) head.setMetadata(name, m);
@@ -823,7 +982,44 @@ class HeadSeriesIterator implements SampleIterator {
   }
 }
 
-/** A selected series: labels plus a snapshot of its chunks taken at select time. */
+/** Iterates sorted samples held in two typed arrays. */
+class ArrayIterator implements SampleIterator {
+  t = 0;
+  v = 0;
+  private i = -1;
+
+  constructor(
+    private readonly ts: Float64Array,
+    private readonly vs: Float64Array,
+  ) {}
+
+  next(): boolean {
+    const i = ++this.i;
+    if (i >= this.ts.length) {
+      this.i = this.ts.length;
+      return false;
+    }
+    this.t = this.ts[i]!;
+    this.v = this.vs[i]!;
+    return true;
+  }
+
+  seek(t: number): boolean {
+    if (this.i >= 0 && this.i < this.ts.length && this.t >= t) return true;
+    let i = lowerBound(this.ts, this.ts.length, t);
+    if (i <= this.i) i = Math.max(this.i, 0);
+    this.i = i;
+    if (i >= this.ts.length) return false;
+    this.t = this.ts[i]!;
+    this.v = this.vs[i]!;
+    return true;
+  }
+}
+
+/**
+ * A selected series: labels plus a snapshot of its chunks taken at select time, and a copy of its
+ * out-of-order samples in range (merged in; on equal timestamps the in-order sample wins).
+ */
 class HeadSeries implements Series {
   constructor(
     readonly labels: Labels,
@@ -832,10 +1028,14 @@ class HeadSeries implements Series {
     private readonly open: XORChunk | null,
     private readonly mint: number,
     private readonly maxt: number,
+    private readonly oooT: Float64Array | null = null,
+    private readonly oooV: Float64Array | null = null,
   ) {}
 
   iterator(): SampleIterator {
-    return new HeadSeriesIterator(this.chunks, this.nClosed, this.open, this.mint, this.maxt);
+    const it = new HeadSeriesIterator(this.chunks, this.nClosed, this.open, this.mint, this.maxt);
+    if (this.oooT === null) return it;
+    return new MergeIterator([new ArrayIterator(this.oooT, this.oooV!), it]);
   }
 
   /** An upper bound of the samples {@link readInto} writes: the sample counts of the chunks in range. */
@@ -847,7 +1047,7 @@ class HeadSeries implements Series {
     }
     if (this.open !== null && this.open.maxT >= this.mint && this.open.minT <= this.maxt)
       n += this.open.numSamples;
-    return n;
+    return n + (this.oooT?.length ?? 0);
   }
 
   /**
@@ -863,8 +1063,43 @@ class HeadSeries implements Series {
       if (c.minT > maxt) break;
       k += decodeInto(c, ts, vs, k, mint, maxt);
     }
-    return k - offset;
+    if (this.oooT === null) return k - offset;
+    return mergeInto(ts, vs, offset, k - offset, this.oooT, this.oooV!);
   }
+}
+
+/**
+ * Merges the sorted samples `a` (in `ts`/`vs` at [offset, offset + na)) with `bT`/`bV` in place,
+ * keeping `a`'s sample on equal timestamps; returns the merged count (room must be there).
+ */
+function mergeInto(
+  ts: Float64Array,
+  vs: Float64Array,
+  offset: number,
+  na: number,
+  bT: Float64Array,
+  bV: Float64Array,
+): number {
+  const aT = ts.slice(offset, offset + na);
+  const aV = vs.slice(offset, offset + na);
+  const nb = bT.length;
+  let i = 0;
+  let j = 0;
+  let w = offset;
+  while (i < na || j < nb) {
+    if (j >= nb || (i < na && aT[i]! <= bT[j]!)) {
+      if (j < nb && aT[i] === bT[j]) j++;
+      ts[w] = aT[i]!;
+      vs[w] = aV[i]!;
+      i++;
+    } else {
+      ts[w] = bT[j]!;
+      vs[w] = bV[j]!;
+      j++;
+    }
+    w++;
+  }
+  return w - offset;
 }
 
 const probe = new XORIterator();
@@ -895,16 +1130,28 @@ export class HeadQuerier implements Querier {
     const out: HeadSeries[] = [];
     for (let i = 0; i < ids.length; i++) {
       const s = head.getSeries(ids[i]!);
-      if (s === undefined || s.app === null || s.maxT < mint || s.minT > maxt) continue;
+      if (s === undefined || (s.app === null && s.oooN === 0) || s.maxT < mint || s.minT > maxt) continue;
       const chunks = s.chunks ?? NO_CHUNKS;
-      const open = s.app.snapshot();
-      let found = chunkHasSampleIn(open, mint, maxt);
+      const open = s.app?.snapshot() ?? null;
+      let found = open !== null && chunkHasSampleIn(open, mint, maxt);
       for (let j = chunks.length - 1; j >= 0 && !found; j--) {
         const c = chunks[j]!;
         if (c.maxT < mint) break;
         found = chunkHasSampleIn(c, mint, maxt);
       }
-      if (found) out.push(new HeadSeries(s.labels, chunks, chunks.length, open, mint, maxt));
+      let oooT: Float64Array | null = null;
+      let oooV: Float64Array | null = null;
+      if (s.oooN > 0) {
+        const lo = lowerBound(s.oooT!, s.oooN, mint);
+        let hi = lowerBound(s.oooT!, s.oooN, maxt);
+        if (hi < s.oooN && s.oooT![hi] === maxt) hi++;
+        if (hi > lo) {
+          oooT = s.oooT!.slice(lo, hi);
+          oooV = s.oooV!.slice(lo, hi);
+          found = true;
+        }
+      }
+      if (found) out.push(new HeadSeries(s.labels, chunks, chunks.length, open, mint, maxt, oooT, oooV));
     }
     out.sort((a, b) => compareLabels(a.labels, b.labels));
     const limit = hints?.limit ?? 0;
@@ -947,7 +1194,8 @@ export class HeadQuerier implements Querier {
       matchers.length === 0 ? this.head.postings.allPostings() : this.head.postings.forMatchers(matchers);
     for (let i = 0; i < ids.length; i++) {
       const s = this.head.getSeries(ids[i]!);
-      if (s === undefined || s.app === null || s.maxT < this.mint || s.minT > this.maxt) continue;
+      if (s === undefined || (s.app === null && s.oooN === 0) || s.maxT < this.mint || s.minT > this.maxt)
+        continue;
       fn(s.labels);
     }
   }
