@@ -92,18 +92,39 @@ export const watchedSeriesSchema = z.strictObject({
   threshold: z.number().positive().optional(),
   /** Smallest spread in the series' unit, so a flat series does not alarm on noise. */
   min_scale: z.number().nonnegative().default(0),
+  /** Smallest spread as a fraction of the expected value, so small relative moves stay quiet. */
+  min_relative: z.number().nonnegative().default(0.02),
+  /**
+   * Which departures count: `up` (latencies, error ratios: a drop is good news and scores 0),
+   * `down` (participation, capacity), or `both`.
+   */
+  direction: z.enum(["both", "up", "down"]).default("both"),
 });
 /** One watched series. */
 export type WatchedSeries = z.output<typeof watchedSeriesSchema>;
 
-/** The default watched series: request rate, error ratio, p95 latency, consensus duration, message volume, health score. */
+/**
+ * The default watched series: the brief's six (request rate, error ratio, p95 latency, consensus
+ * duration, message volume, health score) and the signals of the faults a Relay network shows
+ * (P2P propagation latency, consensus participation, moderation bursts, long database
+ * transactions), all over SDK catalogue, node_exporter and postgres_exporter names.
+ */
 export const DEFAULT_WATCHED: z.input<typeof watchedSeriesSchema>[] = [
-  { name: "request_rate", expr: EXPRS.requestRate() },
-  { name: "error_ratio", expr: EXPRS.errorRatio(), min_scale: 0.002 },
-  { name: "p95_latency", expr: EXPRS.p95Latency(), min_scale: 0.005 },
-  { name: "consensus_duration", expr: EXPRS.consensusDuration(), min_scale: 0.05 },
-  { name: "message_volume", expr: EXPRS.messageVolume() },
+  { name: "request_rate", expr: EXPRS.requestRate(), min_scale: 0.15, min_relative: 0.15 },
+  { name: "error_ratio", expr: EXPRS.errorRatio(), min_scale: 0.01, direction: "up" },
+  { name: "p95_latency", expr: EXPRS.p95Latency(), min_scale: 0.02, direction: "up" },
+  { name: "consensus_duration", expr: EXPRS.consensusMedian(), min_scale: 0.2, direction: "up" },
+  { name: "message_volume", expr: EXPRS.messageVolume(), min_scale: 0.02, min_relative: 0.1 },
   { name: "health_score", expr: EXPRS.healthScore(), min_scale: 1 },
+  { name: "propagation_p95", expr: EXPRS.propagationP95(), min_scale: 0.02, direction: "up" },
+  {
+    name: "consensus_participants",
+    expr: EXPRS.consensusParticipants(),
+    min_scale: 0.2,
+    direction: "down",
+  },
+  { name: "moderation_rate", expr: EXPRS.moderationRate(), min_scale: 0.003, direction: "up" },
+  { name: "db_max_tx_duration", expr: EXPRS.dbMaxTxDuration(), min_scale: 0.5, direction: "up" },
 ];
 
 /** The anomaly detector's configuration. */

@@ -84,7 +84,7 @@ describe("anomaly detector over PromQL", () => {
     expect(r.skipped[0]!.series).toBe("broken");
   });
 
-  test("default watched series are the brief's six", () => {
+  test("default watched series are the brief's six and the Relay fault signals", () => {
     expect(anomalyConfigSchema.parse({}).series.map((s) => s.name)).toEqual([
       "request_rate",
       "error_ratio",
@@ -92,6 +92,35 @@ describe("anomaly detector over PromQL", () => {
       "consensus_duration",
       "message_volume",
       "health_score",
+      "propagation_p95",
+      "consensus_participants",
+      "moderation_rate",
+      "db_max_tx_duration",
     ]);
+  });
+
+  test.each([
+    ["up", [["latency", "a"]], 1],
+    ["down", [["latency", "a"]], -1],
+    [
+      "both",
+      [
+        ["latency", "a"],
+        ["latency", "a"],
+      ],
+      0,
+    ],
+  ] as const)("direction %s keeps only departures that way", async (direction, want, sign) => {
+    const faults: [number, number, number][] = [
+      [NOW - 2 * DAY, NOW - 2 * DAY + 30 * 60_000, 0.05],
+      [NOW - DAY, NOW - DAY + 30 * 60_000, -0.05],
+    ];
+    const { source } = await headWith([latency("a", 4, faults)], START, NOW, STEP);
+    const cfg = anomalyConfigSchema.parse({
+      series: [{ name: "latency", expr: "app_latency_seconds", min_scale: 0.001, direction }],
+    });
+    const r = await new AnomalyDetector({ source, config: cfg }).detect({ from: NOW - 3 * DAY, to: NOW });
+    expect(r.anomalies.map((a) => [a.series, a.labels.instance])).toEqual(want);
+    if (sign !== 0) expect(r.anomalies.every((a) => Math.sign(a.score) === sign)).toBe(true);
   });
 });

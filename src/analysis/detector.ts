@@ -170,8 +170,12 @@ export class AnomalyDetector {
     const y = toGrid(t, v, { start, end: to, step }, 2);
     const daily = Math.round(86_400_000 / step);
     const b = chooseBaseline(y, { daily, weekly: 7 * daily });
-    const floor = { absolute: w.min_scale };
+    const floor = { absolute: w.min_scale, relative: w.min_relative };
     const scores = robustScores(y, b, floor);
+    if (w.direction !== "both") {
+      const sign = w.direction === "up" ? 1 : -1;
+      for (let i = 0; i < scores.length; i++) if (sign * scores[i]! < 0) scores[i] = 0;
+    }
     const thr = w.threshold ?? cfg.threshold;
     const band = (i: number): ExpectedBand => {
       const m = b.median[i]!;

@@ -29,6 +29,8 @@ export const METRICS = {
   p2pMessageLatency: "relay_p2p_message_latency_seconds",
   consensusRounds: "relay_consensus_rounds_total",
   consensusDuration: "relay_consensus_round_duration_seconds",
+  consensusParticipants: "relay_consensus_participants",
+  moderationActions: "relay_moderation_actions_total",
   channelMessages: "relay_channel_messages_total",
   communityHealth: "relay_community_health_score",
   communityEngagement: "relay_community_engagement_ratio",
@@ -54,6 +56,9 @@ export const EXPRS = {
     `histogram_quantile(0.95, sum by (instance, le) (rate(${m.httpDuration}_bucket[${w}])))`,
   consensusDuration: (w = "5m") =>
     `sum by (instance) (rate(${m.consensusDuration}_sum[${w}])) / sum by (instance) (rate(${m.consensusDuration}_count[${w}]))`,
+  /** The median consensus round of the last `w`: unlike the mean, one slow round does not move it. */
+  consensusMedian: (w = "5m") =>
+    `histogram_quantile(0.5, sum by (instance, le) (rate(${m.consensusDuration}_bucket[${w}])))`,
   messageVolume: (w = "5m") => `sum by (channel) (rate(${m.channelMessages}[${w}]))`,
   healthScore: () => `${m.communityHealth}`,
   engagement: () => `${m.communityEngagement}`,
@@ -65,4 +70,9 @@ export const EXPRS = {
     `100 * max by (instance) (max by (instance, device) (rate({__name__=~"${m.netReceiveBytes}|${m.netTransmitBytes}"}[${w}])) / on (instance, device) (${m.netSpeedBytes} > 0))`,
   propagationP95: (w = "5m") =>
     `histogram_quantile(0.95, sum by (instance, le) (rate(${m.p2pMessageLatency}_bucket[${w}])))`,
+  /** Nodes taking part in consensus rounds, as the best-connected node sees it. */
+  consensusParticipants: () => `max(${m.consensusParticipants})`,
+  moderationRate: (w = "5m") => `sum(rate(${m.moderationActions}[${w}]))`,
+  /** postgres_exporter's longest running active transaction, per database server. */
+  dbMaxTxDuration: () => `max by (instance) (${m.pgMaxTxDuration}{state="active"})`,
 } as const;
