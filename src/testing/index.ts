@@ -15,6 +15,10 @@
  * program is a failure, because CI installs every one of them. {@link requireBinary} answers the
  * same question without registering tests, and {@link freePort} finds a port on 127.0.0.1 for
  * the program to listen on.
+ *
+ * Servers: {@link startChildServer} runs the real CLI (`dist/cli/main.js start`) in a child process
+ * on 127.0.0.1 for tests that signal, kill -9 and restart it; {@link startWebhookRecorder} is a
+ * local webhook receiver that records Alertmanager's webhook messages with their arrival times.
  */
 export {
   type BinaryPolicy,
@@ -24,3 +28,16 @@ export {
   freePort,
   requireBinary,
 } from "./external.js";
+export {
+  type ChildServer,
+  type ChildServerOptions,
+  CLI_MAIN,
+  type ReceivedWebhook,
+  sleep,
+  startChildServer,
+  startWebhookRecorder,
+  until,
+  type WebhookAlert,
+  type WebhookMessage,
+  type WebhookRecorder,
+} from "./server.js";
