@@ -262,11 +262,13 @@ export class RelayMonitor {
       cleanTombstones: () => head.cleanTombstones(),
     });
 
+    // Alerts link back to us absolutely (generatorURL), as Prometheus's do.
+    const externalURL = `http://${this.address || `${host}:${port}`}`;
     const pipeline = new NotificationPipeline({
       db: this.state,
       logger: this.logger.child({ component: "notify" }),
       registry: this.registry,
-      externalURL: `http://${this.address || `${host}:${port}`}`,
+      externalURL,
       buildInfo: {
         version: VERSION,
         revision: "",
@@ -288,6 +290,7 @@ export class RelayMonitor {
       notify: pipeline.notify,
       logger: this.logger.child({ component: "rules" }),
       externalLabels: this.config.global.external_labels,
+      externalURL,
       registry: this.registry,
       history: new SqliteAlertHistory(this.state),
     });
