@@ -207,7 +207,8 @@ describe.concurrent("alerting end to end (rule → notification pipeline → web
       ctx.expect(a.labels).toEqual({ alertname: name, severity: "warning" });
       ctx.expect(a.endsAt).toBe("0001-01-01T00:00:00Z");
       ctx.expect(a.fingerprint).toMatch(/^[0-9a-f]{16}$/);
-      ctx.expect(a.generatorURL).toContain("g0.expr=vector%281%29");
+      // Prometheus links back absolutely: the external URL, then the expression browser.
+      ctx.expect(a.generatorURL).toBe(`${w.server.url}/graph?g0.expr=vector%281%29&g0.tab=1`);
       const startsAt = Date.parse(a.startsAt);
       ctx.expect(startsAt).toBeGreaterThanOrEqual(w.server.readyAt - EVAL_S * 1000);
       ctx.expect(startsAt).toBeLessThanOrEqual(firing.at);
