@@ -184,7 +184,7 @@ describe("community analytics on synthetic traffic", () => {
   it("with noise, spends at most the budget per channel and day and serves stale values after", () => {
     const { community, analytics } = setup({ noise: { epsilon: 0.5, budgetPerDay: 5 } });
     traffic(community);
-    for (let i = 0; i < 5; i++) collectSamples(analytics, NOW);
+    for (let i = 0; i < 5; i++) collectSamples(analytics, NOW + DAY_MS);
     expect(analytics.spent("big", D)).toBeLessThanOrEqual(5 + 1e-9);
     expect(analytics.spent("big", D)).toBeGreaterThan(4);
     const a = analytics.activity("big", D, true);
@@ -219,5 +219,25 @@ describe("publisher", () => {
     ]);
     expect(await q('relay_community_dau{channel="tiny"}')).toEqual([]);
     expect(await q("relay_community_network_mau >= relay_community_network_wau")).toHaveLength(1);
+  });
+
+  it("publishes the last complete UTC day, so DAU and health do not collapse at midnight", () => {
+    const { community, analytics } = setup();
+    traffic(community);
+    const value = (s: ReturnType<typeof collectSamples>, name: string, channel: string) => {
+      const i = s.labels.findIndex(
+        (l) => labelsGet(l, "__name__") === name && labelsGet(l, "channel") === channel,
+      );
+      return i < 0 ? undefined : s.values[i];
+    };
+    const complete = analytics.activity("big", D);
+    const afterMidnight = collectSamples(analytics, (D + 1) * DAY_MS + 5 * 60_000);
+    expect(complete.dau).toBeGreaterThan(0);
+    expect(value(afterMidnight, "relay_community_dau", "big")).toBe(complete.dau);
+    expect(value(afterMidnight, "relay_community_health_score", "big")).toBe(
+      analytics.health("big", D).score,
+    );
+    const lateThatDay = collectSamples(analytics, (D + 1) * DAY_MS + 23 * 3_600_000);
+    expect(value(lateThatDay, "relay_community_dau", "big")).toBe(complete.dau);
   });
 });

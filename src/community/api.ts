@@ -1,5 +1,13 @@
 import type { CommunityAnalytics } from "./analytics.js";
-import { type Community, DAY_MS, dayOf, HOUR_MS, MAX_WINDOW_DAYS, NETWORK } from "./community.js";
+import {
+  type Community,
+  DAY_MS,
+  dayOf,
+  HOUR_MS,
+  MAX_WINDOW_DAYS,
+  NETWORK,
+  reportingDay,
+} from "./community.js";
 import type { EventError } from "./events.js";
 
 /** A bad request parameter; `errorType` lets the HTTP layer map it to Prometheus's `bad_data`. */
@@ -84,13 +92,19 @@ export class CommunityApi {
     return v === undefined || v === "" ? this.community.now() : parseTimeParam(name, v);
   }
 
+  /** The UTC day of a time parameter; without one, the last complete day ({@link reportingDay}). */
+  private day(q: Query, name = "time"): number {
+    const v = one(q, name);
+    return v === undefined || v === "" ? reportingDay(this.community.now()) : dayOf(parseTimeParam(name, v));
+  }
+
   private channels(q: Query): string[] {
     const c = one(q, "channel");
     return c ? [c] : this.analytics.channels();
   }
 
   private dayRange(q: Query, defaultDays: number, maxDays: number): [number, number] {
-    const to = dayOf(this.time(q, "to"));
+    const to = this.day(q, "to");
     const fromParam = one(q, "from");
     const from = fromParam ? dayOf(parseTimeParam("from", fromParam)) : to - defaultDays + 1;
     if (from > to) throw new CommunityRequestError('invalid parameters: "from" is after "to"');
@@ -100,9 +114,12 @@ export class CommunityApi {
     return [from, to];
   }
 
-  /** `GET /api/relay/v1/community/health?channel=&time=`: every channel's score, components, trend. */
+  /**
+   * `GET /api/relay/v1/community/health?channel=&time=`: every channel's score, components, trend
+   * on the UTC day of `time` (default: the last complete day).
+   */
   health(q: Query) {
-    const day = dayOf(this.time(q));
+    const day = this.day(q);
     return {
       k: this.analytics.k,
       weights: this.analytics.healthConfig,
@@ -110,7 +127,10 @@ export class CommunityApi {
     };
   }
 
-  /** `GET /api/relay/v1/community/activity?channel=&from=&to=`: activity per day (at most 90). */
+  /**
+   * `GET /api/relay/v1/community/activity?channel=&from=&to=`: activity per day (at most 90); `to`
+   * defaults to the last complete day.
+   */
   activity(q: Query) {
     const [from, to] = this.dayRange(q, 1, 90);
     const perDay = (c: string) => {
@@ -125,9 +145,9 @@ export class CommunityApi {
     };
   }
 
-  /** `GET /api/relay/v1/community/retention?channel=&time=&n=1,7,14,28`. */
+  /** `GET /api/relay/v1/community/retention?channel=&time=&n=1,7,14,28` (default: the last complete day). */
   retention(q: Query) {
-    const day = dayOf(this.time(q));
+    const day = this.day(q);
     const nParam = one(q, "n");
     const ns = nParam ? nParam.split(",").map((s) => Number(s.trim())) : [1, 7, 14, 28];
     for (const n of ns) {
@@ -143,7 +163,7 @@ export class CommunityApi {
     };
   }
 
-  /** `GET /api/relay/v1/governance?channel=&from=&to=`: default the last 7 days, at most 31. */
+  /** `GET /api/relay/v1/governance?channel=&from=&to=`: default the last 7 complete days, at most 31. */
   governance(q: Query) {
     const [from, to] = this.dayRange(q, 7, MAX_WINDOW_DAYS);
     return {

@@ -22,6 +22,15 @@ export function dayOf(t: number): number {
   return Math.floor(t / DAY_MS);
 }
 
+/**
+ * The day the figures at time `t` are about when no day is asked for: the last complete UTC day
+ * (the one before `t`'s). A day still in progress would read DAU 0 just after midnight and pull
+ * every health score down until the evening (DESIGN.md, "Publication rules").
+ */
+export function reportingDay(t: number): number {
+  return dayOf(t) - 1;
+}
+
 /** The key schemes: `day` rotates daily; `w0` and `w1` are 60-day epochs staggered by 30 days. */
 export const KEY_SCHEMES = ["day", "w0", "w1"] as const;
 /** One of {@link KEY_SCHEMES}. */

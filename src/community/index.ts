@@ -31,6 +31,7 @@ export {
   type KeyScheme,
   MAX_WINDOW_DAYS,
   NETWORK,
+  reportingDay,
   SKETCH_KINDS,
   type SketchKind,
   WINDOW_EPOCH_DAYS,

@@ -1,7 +1,7 @@
 import { type Labels, labelsFromRecord, type MetricMetadata } from "../model/index.js";
 import type { Appendable } from "../storage/index.js";
 import type { CommunityAnalytics } from "./analytics.js";
-import { dayOf, HOUR_MS, NETWORK } from "./community.js";
+import { HOUR_MS, NETWORK, reportingDay } from "./community.js";
 import { HEALTH_COMPONENTS } from "./metrics.js";
 
 /**
@@ -257,7 +257,10 @@ export interface CollectedSamples {
   readonly suppressed: number;
 }
 
-/** Computes every publishable figure at time `t` as series samples (suppressed ones are left out). */
+/**
+ * Computes every publishable figure at time `t` as series samples (suppressed ones are left out):
+ * day figures of the last complete UTC day ({@link reportingDay}), economy of the previous full hour.
+ */
 export function collectSamples(analytics: CommunityAnalytics, t: number): CollectedSamples {
   const labels: Labels[] = [];
   const vals: number[] = [];
@@ -266,7 +269,7 @@ export function collectSamples(analytics: CommunityAnalytics, t: number): Collec
     labels.push(labelsFromRecord({ __name__: COMMUNITY_SERIES[key].name, ...extra }));
     vals.push(v);
   };
-  const day = dayOf(t);
+  const day = reportingDay(t);
   const channels = analytics.channels();
   let suppressed = 0;
   for (const channel of channels) {

@@ -18,13 +18,14 @@ afterEach(() => {
   for (const f of cleanup.splice(0).reverse()) f();
 });
 
-async function server(dir: string, opts: { k?: number } = {}) {
+async function server(dir: string, opts: { k?: number; now?: number } = {}) {
   const db = new Database(join(dir, "state.db"));
   db.pragma("journal_mode = WAL");
   const logFile = join(dir, "server.log");
   const logger = pino({ level: "trace" }, pino.destination({ dest: logFile, sync: true }));
-  const community = new Community({ db, now: () => NOW });
-  const analytics = new CommunityAnalytics(community, opts);
+  const now = opts.now ?? NOW;
+  const community = new Community({ db, now: () => now });
+  const analytics = new CommunityAnalytics(community, { k: opts.k });
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   await app.register(communityRoutes, { api: new CommunityApi(community, analytics), maxBodyBytes: 1 << 20 });
   cleanup.push(() => db.close());
@@ -138,7 +139,9 @@ describe("GET community routes", () => {
   it("answers health, activity, retention, governance and economy, suppressing small channels", async () => {
     const dir = mkdtempSync(join(tmpdir(), "community-get-"));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const { app } = await server(dir);
+    // Five minutes past the midnight after the events: answers are about the last complete day.
+    const afterMidnight = Date.UTC(2025, 2, 15, 0, 5);
+    const { app } = await server(dir, { now: afterMidnight });
     const events = [
       ...Array.from({ length: 8 }, (_, i) => ev(`g${i}`, `u${i}`)),
       ...Array.from({ length: 2 }, (_, i) => ({ ...ev(`s${i}`, `u${i}`), channel: "small" })),
@@ -153,8 +156,12 @@ describe("GET community routes", () => {
     expect(health.channels.map((c: { channel: string }) => c.channel)).toEqual(["general", "small"]);
     expect(health.channels[0]).toMatchObject({ suppressed: false, score: expect.any(Number) });
     expect(health.channels[1]).toMatchObject({ suppressed: true, score: null });
+    expect(health.channels[0].day).toBe("2025-03-14");
+    expect(health.channels[0].components.engagement.raw).toBeGreaterThan(0);
     const activity = await get("/api/relay/v1/community/activity?channel=general");
-    expect(activity.channels[0].days[0]).toMatchObject({ dau: 8, wau: 8, mau: 8 });
+    expect(activity.channels[0].days[0]).toMatchObject({ day: "2025-03-14", dau: 8, wau: 8, mau: 8 });
+    const today = await get(`/api/relay/v1/community/activity?channel=general&to=${afterMidnight / 1000}`);
+    expect(today.channels[0].days[0]).toMatchObject({ day: "2025-03-15", dau: 0, wau: 8 });
     const small = await get("/api/relay/v1/community/activity?channel=small");
     expect(small.channels[0].days[0]).toMatchObject({ suppressed: true, dau: null });
     expect((await get("/api/relay/v1/community/retention?n=1,7")).channels[0].nDay).toHaveLength(2);
