@@ -1,5 +1,5 @@
 /**
- * The command-line interface: `relay-monitor start | demo | query | check config | check rules | test rules`.
+ * The command-line interface: `relay-monitor start | demo | query | report | correlate | check config | check rules | test rules`.
  */
 import { Command, Option } from "commander";
 import { ConfigError, formatProblem, loadConfigFile } from "../config/index.js";
@@ -8,6 +8,7 @@ import { RelayMonitor } from "../server.js";
 import { Head } from "../tsdb/index.js";
 import { VERSION } from "../version.js";
 import { runQuery } from "./query.js";
+import { registerAnalysisCommands } from "./report.js";
 
 /** Builds the command-line interface (exported for tests). */
 export function buildCli(): Command {
@@ -117,6 +118,7 @@ export function buildCli(): Command {
       process.stdout.write(r.output);
       if (!r.passed) process.exitCode = 1;
     });
+  registerAnalysisCommands(program);
   return program;
 }
 
