@@ -92,7 +92,7 @@ function sameAscii(str: string, buf: Uint8Array, s: number, e: number): boolean 
 /** A cursor over protobuf bytes; every read checks bounds and throws ProtoError on bad input. */
 class Reader {
   pos = 0;
-  private readonly view: DataView;
+  readonly view: DataView;
   private readonly nodeBuf: Buffer;
 
   constructor(readonly buf: Uint8Array) {
@@ -357,6 +357,8 @@ function labelsAt(r: Reader, from: number, end: number): Label[] {
 /** A cached label set: its exact protobuf bytes, the validated labels and the ref slot. */
 interface CacheEntry extends SeriesRefSlot {
   readonly bytes: Uint8Array;
+  /** A view of `bytes` for word-wise comparison. */
+  readonly view: DataView;
   readonly labels: Labels;
   readonly utf8Names: boolean;
 }
@@ -370,34 +372,34 @@ const seriesCache = new Map<number, CacheEntry | CacheEntry[]>();
 const SERIES_CACHE_MAX_BYTES = 64 << 20;
 let seriesCacheBytes = 0;
 
-function hashBytes(buf: Uint8Array, s: number, e: number): number {
+/** A hash of the bytes in [s, e) of `dv`, four at a time. */
+function hashBytes(dv: DataView, s: number, e: number): number {
   let h = 0x811c9dc5 ^ (e - s);
   let i = s;
   for (; i + 4 <= e; i += 4) {
-    h = Math.imul(h ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)), 0x01000193);
+    h = Math.imul(h ^ dv.getInt32(i, true), 0x01000193);
     h ^= h >>> 15;
   }
-  for (; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  for (; i < e; i++) h = Math.imul(h ^ dv.getUint8(i), 0x01000193);
   return h;
 }
 
-function sameBytes(a: Uint8Array, buf: Uint8Array, s: number, e: number): boolean {
-  if (a.length !== e - s) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== buf[s + i]) return false;
+/** True when the entry's bytes equal the bytes in [s, e) of `dv`. */
+function sameBytes(c: CacheEntry, dv: DataView, s: number, e: number): boolean {
+  const n = c.bytes.length;
+  if (n !== e - s) return false;
+  const a = c.view;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (a.getInt32(i, true) !== dv.getInt32(s + i, true)) return false;
+  for (; i < n; i++) if (a.getUint8(i) !== dv.getUint8(s + i)) return false;
   return true;
 }
 
-function cacheGet(
-  h: number,
-  buf: Uint8Array,
-  s: number,
-  e: number,
-  utf8Names: boolean,
-): CacheEntry | undefined {
+function cacheGet(h: number, dv: DataView, s: number, e: number, utf8Names: boolean): CacheEntry | undefined {
   const x = seriesCache.get(h);
   if (x === undefined) return undefined;
-  if (!Array.isArray(x)) return x.utf8Names === utf8Names && sameBytes(x.bytes, buf, s, e) ? x : undefined;
-  for (const c of x) if (c.utf8Names === utf8Names && sameBytes(c.bytes, buf, s, e)) return c;
+  if (!Array.isArray(x)) return x.utf8Names === utf8Names && sameBytes(x, dv, s, e) ? x : undefined;
+  for (const c of x) if (c.utf8Names === utf8Names && sameBytes(c, dv, s, e)) return c;
   return undefined;
 }
 
@@ -510,8 +512,8 @@ export function decodeWriteRequest(buf: Uint8Array, opts: DecodeOptions = {}): W
           const ls = labelRange.start;
           const le = labelRange.end;
           if (ls >= 0) {
-            h = hashBytes(buf, ls, le);
-            entry = cacheGet(h, buf, ls, le, utf8Names);
+            h = hashBytes(r.view, ls, le);
+            entry = cacheGet(h, r.view, ls, le, utf8Names);
           }
           if (entry !== undefined) {
             series.push(entry.labels);
@@ -537,8 +539,10 @@ export function decodeWriteRequest(buf: Uint8Array, opts: DecodeOptions = {}): W
         offsets.push(cols.n);
         if (labelRange.start >= 0) {
           const ls = labelRange.start;
+          const bytes = new Uint8Array(buf.subarray(ls, labelRange.end));
           entry = {
-            bytes: new Uint8Array(buf.subarray(ls, labelRange.end)),
+            bytes,
+            view: new DataView(bytes.buffer),
             labels: valid,
             utf8Names,
             owner: null,
