@@ -1,13 +1,7 @@
-import { type ReactNode, useEffect, useRef, useState } from "react";
+import { lazy, type ReactNode, Suspense, useEffect, useRef, useState } from "react";
 import { Link, navigate, useLocation } from "./components/nav.js";
-import { BUILTIN_DASHBOARDS } from "./dashboards/builtin.js";
 import { interpretKey } from "./keys.js";
 import { DashboardPage } from "./pages/DashboardPage.js";
-import { DashboardsPage } from "./pages/DashboardsPage.js";
-import { ExplorePage } from "./pages/ExplorePage.js";
-import { AnalysisPage, CapacityPage, CommunityPage } from "./pages/InsightPages.js";
-import { AlertsPage, RulesPage, SilencesPage, TargetsPage } from "./pages/OpsPages.js";
-import { StatusPage } from "./pages/StatusPage.js";
 import { HOME_DASHBOARD, NAV, parseRoute, type Route, routePath } from "./router.js";
 
 type Theme = "light" | "dark";
@@ -31,6 +25,22 @@ function useTheme(): [Theme, () => void] {
     });
   return [theme, toggle];
 }
+
+// Every page but the dashboards (the home page) is its own chunk, loaded when first opened.
+const DashboardsPage = lazy(() =>
+  import("./pages/DashboardsPage.js").then((m) => ({ default: m.DashboardsPage })),
+);
+const ExplorePage = lazy(() => import("./pages/ExplorePage.js").then((m) => ({ default: m.ExplorePage })));
+const insight = () => import("./pages/InsightPages.js");
+const AnalysisPage = lazy(() => insight().then((m) => ({ default: m.AnalysisPage })));
+const CapacityPage = lazy(() => insight().then((m) => ({ default: m.CapacityPage })));
+const CommunityPage = lazy(() => insight().then((m) => ({ default: m.CommunityPage })));
+const ops = () => import("./pages/OpsPages.js");
+const AlertsPage = lazy(() => ops().then((m) => ({ default: m.AlertsPage })));
+const RulesPage = lazy(() => ops().then((m) => ({ default: m.RulesPage })));
+const SilencesPage = lazy(() => ops().then((m) => ({ default: m.SilencesPage })));
+const TargetsPage = lazy(() => ops().then((m) => ({ default: m.TargetsPage })));
+const StatusPage = lazy(() => import("./pages/StatusPage.js").then((m) => ({ default: m.StatusPage })));
 
 function Page(props: { route: Route; search: string }): ReactNode {
   const { route, search } = props;
@@ -164,10 +174,8 @@ export function App(): ReactNode {
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the page changes
   useEffect(() => {
     setMenuOpen(false);
-    const title =
-      route.page === "dashboard"
-        ? BUILTIN_DASHBOARDS.find((d) => d.uid === route.uid)?.title
-        : NAV.find((n) => n.page === route.page)?.label;
+    if (route.page === "dashboard") return; // the dashboard page titles itself once loaded
+    const title = NAV.find((n) => n.page === route.page)?.label;
     document.title = title ? `${title} · Relay Monitor` : "Relay Monitor";
   }, [route.page, route.page === "dashboard" ? route.uid : ""]);
 
@@ -220,7 +228,9 @@ export function App(): ReactNode {
         </button>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
-        <Page route={route} search={loc.search} />
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <Page route={route} search={loc.search} />
+        </Suspense>
       </main>
       {help && <Help onClose={() => setHelp(false)} />}
     </div>

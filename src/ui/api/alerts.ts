@@ -12,9 +12,13 @@ export interface AlertData {
 
 /** One past state change of an alert (Relay's history endpoint). */
 export interface AlertHistoryEntry {
-  labels: Record<string, string>;
-  state: string;
   time: string;
+  alertname: string;
+  /** The state before, and after, the change. */
+  from: string;
+  state: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
   value?: string;
 }
 
@@ -22,5 +26,9 @@ export interface AlertHistoryEntry {
 export const alerts = (): Promise<ApiResult<{ alerts: AlertData[] }>> => apiFetch("/api/v1/alerts");
 
 /** `GET /api/relay/v1/alerts/history`: state changes, newest first (a Relay extension). */
-export const alertHistory = (): Promise<ApiResult<AlertHistoryEntry[]>> =>
-  apiFetch("/api/relay/v1/alerts/history");
+export async function alertHistory(limit = 200): Promise<ApiResult<AlertHistoryEntry[]>> {
+  const r = await apiFetch<{ entries: AlertHistoryEntry[] }>("/api/relay/v1/alerts/history", {
+    params: { limit },
+  });
+  return r.ok ? { ...r, data: r.data.entries ?? [] } : r;
+}

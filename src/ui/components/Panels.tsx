@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useMemo, useRef, useState } from "react";
+import { type ReactNode, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { InstantSample, QueryData, RangeSeries } from "../api/query.js";
 import { instantQuery, rangeQuery } from "../api/query.js";
 import type { Panel } from "../dashboards/model.js";
@@ -11,6 +11,7 @@ import { alignSeries } from "../lib/seriesData.js";
 import { interpolate } from "../lib/templating.js";
 import type { TimeRange } from "../lib/time.js";
 import { stepFor } from "../lib/time.js";
+import { RELAY_PANEL_TYPES, renderRelayPanel, useRelayPanelData } from "./RelayPanels.js";
 import { TimeSeriesChart } from "./TimeSeriesChart.js";
 
 /** What a panel needs from its dashboard. */
@@ -31,6 +32,12 @@ type PanelData =
 
 const RANGE_TYPES = new Set(["timeseries", "heatmap"]);
 
+/**
+ * The scrape interval `$__rate_interval` assumes: Prometheus's default (1m), which is also the
+ * step of the demo's history, so rates over history have at least two samples.
+ */
+const ASSUMED_SCRAPE_INTERVAL_S = 60;
+
 function isInstant(panel: Panel, i: number): boolean {
   const q = panel.queries[i]!;
   return q.instant ?? !RANGE_TYPES.has(panel.type);
@@ -49,7 +56,8 @@ function usePanelData(panel: Panel, ctx: PanelContext, widthPx: number): PanelDa
   ]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: key captures every input
   useEffect(() => {
-    if (panel.queries.length === 0) {
+    if (widthPx === 0) return;
+    if (panel.queries.length === 0 || RELAY_PANEL_TYPES.has(panel.type)) {
       setData({ state: "done", results: [] });
       return;
     }
@@ -60,7 +68,12 @@ function usePanelData(panel: Panel, ctx: PanelContext, widthPx: number): PanelDa
     const end = ctx.range.end / 1000;
     Promise.all(
       panel.queries.map(async (q, i) => {
-        const expr = interpolate(q.expr, ctx.vars, { intervalS: step, rangeS }, ctx.rawVars);
+        const expr = interpolate(
+          q.expr,
+          ctx.vars,
+          { intervalS: step, rangeS, scrapeIntervalS: ASSUMED_SCRAPE_INTERVAL_S },
+          ctx.rawVars,
+        );
         const r = isInstant(panel, i)
           ? await instantQuery(expr, end, ac.signal)
           : await rangeQuery(expr, start, end, step, ac.signal);
@@ -122,14 +135,17 @@ function matrices(
 export function PanelView(props: { panel: Panel; ctx: PanelContext }): ReactNode {
   const { panel, ctx } = props;
   const body = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(600);
-  useEffect(() => {
-    if (body.current) setWidth(body.current.clientWidth || 600);
+  // measured before the first paint, so the queries run once with the panel's real width
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    setWidth(body.current?.clientWidth || 600);
   }, []);
-  const data = usePanelData(panel, ctx, width);
+  const promql = usePanelData(panel, ctx, width);
+  const relay = useRelayPanelData(panel, ctx.refreshTick);
   const small = panel.grid.h <= 4;
   let content: ReactNode;
   let state: string;
+  const data = relay ?? promql;
   if (panel.type === "text") {
     content = (
       <p className="muted" style={{ whiteSpace: "pre-wrap" }}>
@@ -147,10 +163,17 @@ export function PanelView(props: { panel: Panel; ctx: PanelContext }): ReactNode
       </div>
     );
     state = "error";
-  } else {
-    const rendered = renderPanel(panel, data.results, ctx);
+  } else if (relay?.state === "done") {
+    const rendered = renderRelayPanel(panel, relay.v);
     content = rendered ?? <div className="panel-state">No data</div>;
     state = rendered ? "data" : "empty";
+  } else if (promql.state === "done") {
+    const rendered = renderPanel(panel, promql.results, ctx);
+    content = rendered ?? <div className="panel-state">No data</div>;
+    state = rendered ? "data" : "empty";
+  } else {
+    content = <div className="panel-state">Loading…</div>;
+    state = "loading";
   }
   return (
     <section

@@ -5,12 +5,7 @@ import { interpolate } from "../lib/templating.js";
 import { BUILTIN_DASHBOARDS } from "./builtin.js";
 
 /** Series the dashboards read that the SDK catalogue does not define (written by the server itself). */
-const OUTSIDE_CATALOGUE = new Set([
-  "relay_community_health_score",
-  "relay_community_health_component",
-  "relay_p2p_peer_connected",
-  "relay_tsdb_head_series",
-]);
+const OUTSIDE_CATALOGUE = new Set(["relay_community_health_score", "relay_alerts", "relay_silences"]);
 
 const catalogueNames = new Set(
   Object.values(CATALOGUE).flatMap((m) =>

@@ -1,13 +1,18 @@
 /**
- * The dashboard model: a dashboard is plain JSON, stored by the server (or the browser when the
- * server has no dashboard storage), shared as a file, and converted to and from Grafana's model by
+ * The dashboard model: a dashboard is plain JSON, stored by the server (`/api/relay/v1/dashboards`,
+ * which validates it with the same rules), shared as a file, and converted to and from Grafana's model by
  * `lib/grafana.ts`.
  *
  * Layout uses a 24-column grid like Grafana's: `grid.x` and `grid.w` are columns, `grid.y` and
  * `grid.h` are rows of 30 px. Times are Grafana-style strings (`now-6h`, `now`, or milliseconds).
  */
 
-/** The panel kinds the UI renders. */
+/**
+ * The panel kinds the UI renders. The first eight draw PromQL queries; `alertlist` and
+ * `alerthistory` read the alerts API, `forecast` the capacity planner (`options.resource`: cpu,
+ * memory, storage or network), `channelhealth` and `recommendations` community health
+ * (`recommendations` with `options.source: "performance"` reads the performance analyzer).
+ */
 export const PANEL_TYPES = [
   "timeseries",
   "stat",
@@ -17,6 +22,11 @@ export const PANEL_TYPES = [
   "heatmap",
   "nodegraph",
   "text",
+  "alertlist",
+  "alerthistory",
+  "forecast",
+  "channelhealth",
+  "recommendations",
 ] as const;
 
 /** One of {@link PANEL_TYPES}. */
@@ -87,6 +97,8 @@ export interface Panel {
   edgeLabel?: string;
   /** Text panel: Markdown-free plain text. */
   text?: string;
+  /** Options of the panels that read Relay's API (see {@link PANEL_TYPES}). */
+  options?: Record<string, unknown>;
 }
 
 /** A template variable whose values come from label values (`label_values(metric, label)`). */

@@ -1,17 +1,10 @@
 /**
- * Where dashboards are kept: the built-in ones ship with the app; the user's are stored by the
- * server under `/api/relay/v1/dashboards` (in the data directory). When the server has no
- * dashboard storage (the endpoint answers 404), they are kept in this browser's localStorage and
- * the UI says so.
+ * Where dashboards are kept: the server's `/api/relay/v1/dashboards` (built-in ones ship with the
+ * server and are read-only; the user's are stored in its data directory). Every call throws an
+ * Error with the server's message when it fails.
  */
-import { apiFetch, isNotAvailable } from "../api/client.js";
-import { BUILTIN_DASHBOARDS } from "./builtin.js";
+import { apiFetch } from "../api/client.js";
 import { type Dashboard, validateDashboard } from "./model.js";
-
-const LOCAL_KEY = "relay.dashboards";
-
-/** Where the user's dashboards are being saved. */
-export type StorageKind = "server" | "browser";
 
 /** A dashboard list entry. */
 export interface DashboardSummary {
@@ -21,79 +14,34 @@ export interface DashboardSummary {
   builtin: boolean;
 }
 
-function readLocal(): Record<string, Dashboard> {
-  try {
-    const v = JSON.parse(localStorage.getItem(LOCAL_KEY) ?? "{}") as unknown;
-    return typeof v === "object" && v !== null ? (v as Record<string, Dashboard>) : {};
-  } catch {
-    return {};
-  }
+const path = (uid: string) => `/api/relay/v1/dashboards/${encodeURIComponent(uid)}`;
+
+/** Lists built-in and saved dashboards (built-ins first, in menu order). */
+export async function listDashboards(): Promise<DashboardSummary[]> {
+  const r = await apiFetch<DashboardSummary[]>("/api/relay/v1/dashboards");
+  if (!r.ok) throw new Error(`cannot list dashboards: ${r.error}`);
+  return r.data;
 }
 
-function writeLocal(all: Record<string, Dashboard>): void {
-  localStorage.setItem(LOCAL_KEY, JSON.stringify(all));
-}
-
-const summary = (d: Dashboard, builtin: boolean): DashboardSummary => ({
-  uid: d.uid,
-  title: d.title,
-  tags: d.tags ?? [],
-  builtin,
-});
-
-/** Lists built-in and saved dashboards, and where saved ones live. */
-export async function listDashboards(): Promise<{ items: DashboardSummary[]; storage: StorageKind }> {
-  const builtins = BUILTIN_DASHBOARDS.map((d) => summary(d, true));
-  const r = await apiFetch<unknown>("/api/relay/v1/dashboards");
-  if (r.ok) {
-    const list = Array.isArray(r.data)
-      ? r.data
-      : ((r.data as { dashboards?: unknown[] } | null)?.dashboards ?? []);
-    const saved = (list as Dashboard[])
-      .filter((d) => d && typeof d.uid === "string")
-      .map((d) => summary({ ...d, panels: [] }, false));
-    return { items: [...builtins, ...saved], storage: "server" };
-  }
-  const local = Object.values(readLocal()).map((d) => summary(d, false));
-  return { items: [...builtins, ...local], storage: "browser" };
-}
-
-/** Loads a dashboard by uid: a built-in one, else the server's, else this browser's. */
+/** Loads a dashboard by uid; undefined when there is none. */
 export async function loadDashboard(uid: string): Promise<Dashboard | undefined> {
-  const builtin = BUILTIN_DASHBOARDS.find((d) => d.uid === uid);
-  if (builtin) return builtin;
-  const r = await apiFetch<unknown>(`/api/relay/v1/dashboards/${encodeURIComponent(uid)}`);
-  if (r.ok) {
-    const d = (r.data as { dashboard?: unknown }).dashboard ?? r.data;
-    return validateDashboard(d);
+  const r = await apiFetch<unknown>(path(uid));
+  if (!r.ok) {
+    if (r.status === 404) return undefined;
+    throw new Error(`cannot load dashboard "${uid}": ${r.error}`);
   }
-  const local = readLocal()[uid];
-  return local ? validateDashboard(local) : undefined;
+  return validateDashboard(r.data);
 }
 
-/** Saves a dashboard; answers where it went. */
-export async function saveDashboard(d: Dashboard): Promise<StorageKind> {
-  const clean = validateDashboard({ ...d, builtin: undefined });
-  if (BUILTIN_DASHBOARDS.some((b) => b.uid === clean.uid)) {
-    throw new Error(`"${clean.uid}" is a built-in dashboard's uid; choose another uid for your copy`);
-  }
-  const r = await apiFetch<unknown>(`/api/relay/v1/dashboards/${encodeURIComponent(clean.uid)}`, {
-    method: "PUT",
-    json: clean,
-  });
-  if (r.ok) return "server";
-  if (!isNotAvailable(r)) throw new Error(r.error);
-  writeLocal({ ...readLocal(), [clean.uid]: clean });
-  return "browser";
+/** Saves a dashboard on the server (the server validates it again and names a bad field). */
+export async function saveDashboard(d: Dashboard): Promise<void> {
+  const { builtin: _builtin, ...clean } = validateDashboard(d);
+  const r = await apiFetch<unknown>(path(clean.uid), { method: "PUT", json: clean });
+  if (!r.ok) throw new Error(r.error);
 }
 
 /** Deletes a saved dashboard. */
 export async function deleteDashboard(uid: string): Promise<void> {
-  const r = await apiFetch<unknown>(`/api/relay/v1/dashboards/${encodeURIComponent(uid)}`, {
-    method: "DELETE",
-  });
-  if (!r.ok && !isNotAvailable(r)) throw new Error(r.error);
-  const local = readLocal();
-  delete local[uid];
-  writeLocal(local);
+  const r = await apiFetch<unknown>(path(uid), { method: "DELETE" });
+  if (!r.ok) throw new Error(r.error);
 }

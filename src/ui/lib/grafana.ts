@@ -37,6 +37,7 @@ const FROM_GRAFANA: Readonly<Record<string, PanelType>> = {
   heatmap: "heatmap",
   nodeGraph: "nodegraph",
   text: "text",
+  alertlist: "alertlist",
 };
 
 const TO_GRAFANA: Readonly<Record<PanelType, string>> = {
@@ -48,6 +49,19 @@ const TO_GRAFANA: Readonly<Record<PanelType, string>> = {
   heatmap: "heatmap",
   nodegraph: "nodeGraph",
   text: "text",
+  alertlist: "alertlist",
+  alerthistory: "text",
+  forecast: "text",
+  channelhealth: "text",
+  recommendations: "text",
+};
+
+/** What the panels that read Relay's API show, for the text panel an export puts in their place. */
+const RELAY_ONLY: Readonly<Partial<Record<PanelType, string>>> = {
+  alerthistory: "alert state history (/api/relay/v1/alerts/history)",
+  forecast: "capacity forecasts (/api/relay/v1/capacity)",
+  channelhealth: "community health per channel (/api/relay/v1/community/health)",
+  recommendations: "recommendations (/api/relay/v1/community/health)",
 };
 
 /** The outcome of an import: the dashboard and what could not be carried over. */
@@ -138,7 +152,7 @@ function panelFrom(p: Json, index: number, warnings: string[]): Panel | undefine
     const opts = isObj(p.options) ? p.options : {};
     panel.text = str(opts.content) ?? str(p.content) ?? "";
   }
-  if (type !== "text" && queries.length === 0) {
+  if (type !== "text" && type !== "alertlist" && queries.length === 0) {
     warnings.push(`panel "${title || index}": no Prometheus query; it will show no data`);
   }
   return panel;
@@ -312,6 +326,21 @@ function panelTo(p: Panel, numericId: number): Json {
   }
   if (p.type === "bar") (out.options as Json).orientation = "horizontal";
   if (p.type === "text") out.options = { mode: "markdown", content: p.text ?? "" };
+  const relayOnly = RELAY_ONLY[p.type];
+  if (relayOnly) {
+    out.options = {
+      mode: "markdown",
+      content: `This panel shows Relay Monitor's ${relayOnly}; Grafana has no equivalent panel.`,
+    };
+  }
+  if (p.type === "alertlist") {
+    out.options = {
+      showOptions: "current",
+      maxItems: 20,
+      sortOrder: 1,
+      stateFilter: { firing: true, pending: true },
+    };
+  }
   if (p.type === "heatmap") out.options = { calculate: false, yAxis: { unit: p.unit ?? "short" } };
   return out;
 }

@@ -6,7 +6,6 @@ import { type PanelContext, PanelView } from "../components/Panels.js";
 import type { Dashboard, Variable } from "../dashboards/model.js";
 import { validateDashboard } from "../dashboards/model.js";
 import { loadDashboard, saveDashboard } from "../dashboards/store.js";
-import { toGrafana } from "../lib/grafana.js";
 import { ALL, interpolate, parseLabelValuesQuery } from "../lib/templating.js";
 import { parseDuration, QUICK_RANGES, REFRESH_INTERVALS, resolveRange } from "../lib/time.js";
 import { decodeDashboardView, encodeDashboardView } from "../lib/urlState.js";
@@ -68,6 +67,10 @@ export function DashboardPage(props: { uid: string; search: string }): ReactNode
   const refresh = view.refresh ?? dash?.refresh ?? "";
   const [tick, setTick] = useState(0);
   const [now, setNow] = useState(Date.now());
+
+  useEffect(() => {
+    document.title = dash ? `${dash.title} · Relay Monitor` : "Relay Monitor";
+  }, [dash]);
 
   useEffect(() => {
     setDash(undefined);
@@ -178,7 +181,13 @@ export function DashboardPage(props: { uid: string; search: string }): ReactNode
         >
           Refresh
         </button>
-        <button type="button" onClick={() => downloadJson(`${dash.uid}.grafana.json`, toGrafana(dash))}>
+        <button
+          type="button"
+          onClick={async () => {
+            const { toGrafana } = await import("../lib/grafana.js");
+            downloadJson(`${dash.uid}.grafana.json`, toGrafana(dash));
+          }}
+        >
           Export (Grafana)
         </button>
         <button type="button" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
@@ -225,12 +234,8 @@ export function DashboardPage(props: { uid: string; search: string }): ReactNode
         <DashboardEditor
           dash={dash}
           onSave={async (d) => {
-            const where = await saveDashboard(d);
-            setNotice(
-              where === "server"
-                ? `Saved "${d.title}" on the server.`
-                : `Saved "${d.title}" in this browser: dashboard storage is not available on this server.`,
-            );
+            await saveDashboard(d);
+            setNotice(`Saved "${d.title}".`);
             setEditing(false);
             if (d.uid !== dash.uid) navigate(`/d/${encodeURIComponent(d.uid)}`);
             else setDash({ ...d, builtin: false });

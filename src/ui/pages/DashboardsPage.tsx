@@ -4,8 +4,8 @@ import { Link, navigate } from "../components/nav.js";
 import { type Dashboard, validateDashboard } from "../dashboards/model.js";
 import {
   type DashboardSummary,
+  deleteDashboard,
   listDashboards,
-  type StorageKind,
   saveDashboard,
 } from "../dashboards/store.js";
 import { fromGrafana, isGrafanaDashboard } from "../lib/grafana.js";
@@ -13,17 +13,15 @@ import { fromGrafana, isGrafanaDashboard } from "../lib/grafana.js";
 /** The list of dashboards, with new and import (ours or Grafana's JSON). */
 export function DashboardsPage(): ReactNode {
   const [items, setItems] = useState<DashboardSummary[] | undefined>(undefined);
-  const [storage, setStorage] = useState<StorageKind>("server");
   const [text, setText] = useState("");
   const [error, setError] = useState("");
   const [warnings, setWarnings] = useState<string[]>([]);
+  const [tick, setTick] = useState(0);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick reloads the list
   useEffect(() => {
-    listDashboards().then((r) => {
-      setItems(r.items);
-      setStorage(r.storage);
-    });
-  }, []);
+    listDashboards().then(setItems, (e: Error) => setError(e.message));
+  }, [tick]);
 
   const importText = async (raw: string) => {
     setError("");
@@ -48,29 +46,38 @@ export function DashboardsPage(): ReactNode {
   return (
     <div>
       <h1>Dashboards</h1>
-      {storage === "browser" && (
-        <div className="notice warning" role="status">
-          Dashboard storage is not available on this server: dashboards you create or import are kept in this
-          browser.
-        </div>
-      )}
       {items === undefined ? (
         <p className="muted">Loading…</p>
       ) : (
         <div className="cards" data-testid="dashboard-list">
           {items.map((d) => (
-            <Link
-              key={d.uid}
-              href={`/d/${encodeURIComponent(d.uid)}`}
-              className="card"
-              style={{ textDecoration: "none" }}
-            >
-              <strong>{d.title}</strong>
+            <div key={d.uid} className="card dash-card">
+              <Link href={`/d/${encodeURIComponent(d.uid)}`}>
+                <strong>{d.title}</strong>
+              </Link>
               <div className="muted">
                 {d.builtin ? "built-in" : "saved"}
                 {d.tags.length > 0 ? ` · ${d.tags.join(", ")}` : ""}
               </div>
-            </Link>
+              {!d.builtin && (
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`Delete ${d.title}`}
+                  onClick={async () => {
+                    if (!window.confirm(`Delete the dashboard "${d.title}"?`)) return;
+                    try {
+                      await deleteDashboard(d.uid);
+                      setTick((t) => t + 1);
+                    } catch (e) {
+                      setError((e as Error).message);
+                    }
+                  }}
+                >
+                  Delete
+                </button>
+              )}
+            </div>
           ))}
         </div>
       )}

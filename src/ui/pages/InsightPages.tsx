@@ -1,8 +1,8 @@
 import type { ReactNode } from "react";
-import { analysis, capacity, communityHealth, type Recommendation } from "../api/relay.js";
+import { analysis, capacity, communityHealth, meanScore } from "../api/relay.js";
 import { ApiView, useApi } from "../components/common.js";
-import { TimeSeriesChart } from "../components/TimeSeriesChart.js";
-import { formatValue } from "../lib/format.js";
+import { renderRelayPanel } from "../components/RelayPanels.js";
+import type { Panel, PanelType } from "../dashboards/model.js";
 import { thresholdColor } from "../lib/palette.js";
 
 const SCORE_STEPS = [
@@ -26,28 +26,19 @@ function Score(props: { value: number; label: string }): ReactNode {
   );
 }
 
-function Recommendations(props: { items: readonly Recommendation[] | undefined }): ReactNode {
-  if (!props.items || props.items.length === 0) return <p className="muted">No recommendations.</p>;
-  return (
-    <ul>
-      {props.items.map((r) => (
-        <li key={r.title}>
-          {r.priority && (
-            <span
-              className={`badge ${r.priority === "high" ? "critical" : r.priority === "medium" ? "warning" : "ok"}`}
-            >
-              {r.priority}
-            </span>
-          )}{" "}
-          <strong>{r.title}</strong>
-          {r.detail && <div className="muted">{r.detail}</div>}
-        </li>
-      ))}
-    </ul>
-  );
-}
+/** A panel description for drawing a Relay-API panel outside a dashboard. */
+const pagePanel = (type: PanelType, options: Record<string, unknown> = {}): Panel => ({
+  id: type,
+  type,
+  title: "",
+  grid: { x: 0, y: 0, w: 24, h: 8 },
+  queries: [],
+  options,
+});
 
-/** The performance analyzer's score, findings and recommendations. */
+const SEVERITY_BADGE = { CRITICAL: "critical", WARNING: "warning", INFO: "ok" } as const;
+
+/** The performance analyzer's score, findings and recommendations (the last hour). */
 export function AnalysisPage(): ReactNode {
   const [v] = useApi(analysis, []);
   return (
@@ -57,32 +48,43 @@ export function AnalysisPage(): ReactNode {
         {(d) => (
           <>
             <div className="cards">
-              <Score value={d.score} label="Performance score" />
+              <Score value={d.score} label="Performance score (last hour)" />
             </div>
             <h2>Findings</h2>
             {d.findings.length === 0 ? (
               <p className="muted">No findings.</p>
             ) : (
-              <table className="data">
+              <table className="data" data-testid="findings">
                 <tbody>
                   {d.findings.map((f) => (
-                    <tr key={f.title}>
+                    <tr key={`${f.type}\u0000${JSON.stringify(f.where)}`}>
                       <td>
-                        <span className={`badge ${f.severity === "info" ? "ok" : f.severity}`}>
-                          {f.severity}
+                        <span className={`badge ${SEVERITY_BADGE[f.severity]}`}>
+                          {f.severity.toLowerCase()}
                         </span>
                       </td>
                       <td>
-                        <strong>{f.title}</strong>
-                        {f.detail && <div className="muted">{f.detail}</div>}
+                        <strong>{f.type}</strong> <span className="muted">{f.area}</span>
+                        <div>{f.description}</div>
+                        <div className="muted">
+                          {f.impact}. {f.recommendation}.
+                        </div>
                       </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             )}
+            {d.errors.length > 0 && (
+              <p className="muted">
+                Checks that could not run: {d.errors.map((e) => `${e.type} (${e.error})`).join("; ")}
+              </p>
+            )}
             <h2>Recommendations</h2>
-            <Recommendations items={d.recommendations} />
+            {renderRelayPanel(pagePanel("recommendations", { source: "performance" }), {
+              kind: "analysis",
+              data: d,
+            })}
           </>
         )}
       </ApiView>
@@ -90,63 +92,41 @@ export function AnalysisPage(): ReactNode {
   );
 }
 
-/** Capacity forecasts with their threshold and breach time. */
+/** Capacity forecasts per resource with their threshold and breach lines. */
 export function CapacityPage(): ReactNode {
   const [v] = useApi(capacity, []);
   return (
     <div>
       <h1>Capacity</h1>
       <ApiView value={v} what="Capacity planning">
-        {(d) =>
-          d.forecasts.length === 0 ? (
-            <p className="muted">No forecasts.</p>
-          ) : (
-            <div className="cards" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(340px, 1fr))" }}>
-              {d.forecasts.map((f) => {
-                const pts = f.forecast ?? [];
-                const data = {
-                  times: Float64Array.from(pts.map((p) => p[0])),
-                  columns: [pts.map((p) => p[1])],
-                  names: [`${f.resource} forecast`],
-                  metrics: [{}],
-                };
-                const breach = f.breachAt ? Date.parse(f.breachAt) / 1000 : undefined;
-                return (
-                  <section key={f.resource} className="card">
-                    <h2 style={{ marginTop: 0 }}>{f.resource}</h2>
-                    <p>
-                      Now {formatValue(f.current, f.unit)} · threshold {formatValue(f.threshold, f.unit)} ·{" "}
-                      {f.breachAt ? (
-                        <strong style={{ color: "var(--critical)" }}>
-                          breach {new Date(f.breachAt).toLocaleString()}
-                        </strong>
-                      ) : (
-                        "no breach within the horizon"
-                      )}
-                    </p>
-                    {pts.length > 0 && (
-                      <div style={{ height: 200 }}>
-                        <TimeSeriesChart
-                          data={data}
-                          unit={f.unit}
-                          thresholds={[{ value: f.threshold, color: "critical" }]}
-                          markers={breach ? [{ time: breach, color: "critical", label: "breach" }] : []}
-                        />
-                      </div>
-                    )}
-                    {f.recommendation && <p className="muted">{f.recommendation}</p>}
+        {(d) => {
+          const resources = [...new Set(d.resources.map((r) => r.resource))];
+          if (resources.length === 0)
+            return <p className="muted">No forecasts yet: the planner needs history.</p>;
+          return (
+            <>
+              <div className="cards" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(360px, 1fr))" }}>
+                {resources.map((r) => (
+                  <section key={r} className="card capacity-card">
+                    <h2 style={{ marginTop: 0 }}>{r}</h2>
+                    {renderRelayPanel(pagePanel("forecast", { resource: r }), { kind: "capacity", data: d })}
                   </section>
-                );
-              })}
-            </div>
-          )
-        }
+                ))}
+              </div>
+              {d.skipped.length > 0 && (
+                <p className="muted">
+                  Skipped: {d.skipped.map((s) => `${s.resource} (${s.reason})`).join("; ")}
+                </p>
+              )}
+            </>
+          );
+        }}
       </ApiView>
     </div>
   );
 }
 
-/** Community health: overall and per-channel scores, components and recommendations. */
+/** Community health: the mean score, each channel's score, components and trend, and recommendations. */
 export function CommunityPage(): ReactNode {
   const [v] = useApi(communityHealth, []);
   return (
@@ -156,42 +136,14 @@ export function CommunityPage(): ReactNode {
         {(d) => (
           <>
             <div className="cards">
-              <Score value={d.score} label="Community health" />
-              {Object.entries(d.components ?? {}).map(([k, x]) => (
-                <Score key={k} value={x} label={k} />
-              ))}
+              <Score value={meanScore(d.channels)} label="Community health (mean of channels)" />
             </div>
             <h2>Channels</h2>
-            <table className="data">
-              <thead>
-                <tr>
-                  <th>Channel</th>
-                  <th className="num">Score</th>
-                  <th>Trend</th>
-                  <th>Components</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.channels.map((c) => (
-                  <tr key={c.channel}>
-                    <td>{c.channel}</td>
-                    <td className="num" style={{ color: thresholdColor(SCORE_STEPS, c.score) }}>
-                      {c.score.toFixed(0)}
-                    </td>
-                    <td>{c.trend === "up" ? "▲ up" : c.trend === "down" ? "▼ down" : "– flat"}</td>
-                    <td className="labels">
-                      {Object.entries(c.components ?? {}).map(([k, x]) => (
-                        <code key={k}>
-                          {k} {x.toFixed(0)}
-                        </code>
-                      ))}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            {renderRelayPanel(pagePanel("channelhealth"), { kind: "community", data: d }) ?? (
+              <p className="muted">No channel has enough members to publish (k = {d.k}).</p>
+            )}
             <h2>Recommendations</h2>
-            <Recommendations items={d.recommendations} />
+            {renderRelayPanel(pagePanel("recommendations"), { kind: "community", data: d })}
           </>
         )}
       </ApiView>

@@ -198,10 +198,11 @@ export function AlertsPage(): ReactNode {
                   <tr key={`${e.time}\u0000${JSON.stringify(e.labels)}\u0000${e.state}`}>
                     <td>{new Date(e.time).toLocaleString()}</td>
                     <td>
+                      <span className="muted">{e.from} →</span>{" "}
                       <span className={`badge ${e.state}`}>{e.state}</span>
                     </td>
                     <td>
-                      <Labels labels={e.labels} />
+                      <strong>{e.alertname}</strong> <Labels labels={e.labels} skip={["alertname"]} />
                     </td>
                   </tr>
                 ))}
