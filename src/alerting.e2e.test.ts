@@ -154,6 +154,7 @@ async function v2Alert(server: ChildServer, alertname: string): Promise<V2Alert 
 
 const seconds = (ms: number) => Number((ms / 1000).toFixed(2));
 
+/** Prints a measured latency to stderr (the figures quoted in reports). */
 const note = (what: string, ms: number) => {
   process.stderr.write(`[alerting.e2e] ${what}: ${seconds(ms)} s\n`);
 };
@@ -161,7 +162,8 @@ const note = (what: string, ms: number) => {
 describe.concurrent("alerting end to end (rule → notification pipeline → webhook)", () => {
   // Acceptance 1. The rule is pending at its first evaluation (at most one interval after start),
   // fires `for` later (the evaluation may land up to one more interval late), and the group waits
-  // group_wait: 10 s + 2 × 2 s + 1 s, plus the slack, measured from /-/ready.
+  // group_wait: 10 s + 2 × 2 s + 1 s = 15 s, plus SLACK_S = 17 s, measured from /-/ready. The
+  // resolved notification is due at once on reload (bound 2 s + SLACK_S).
   it.for<[string, (w: World) => Promise<void>]>([
     [
       "POST /-/reload",
