@@ -1,4 +1,5 @@
 import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
 import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -106,6 +107,20 @@ export interface ServerOptions {
   logger?: Logger;
 }
 
+/** A port that is free on `host` right now. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() =>
+        typeof addr === "object" && addr ? resolvePort(addr.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
 /** Splits `HOST:PORT` (also `[::1]:PORT`). */
 export function parseListen(listen: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen);
@@ -195,7 +210,10 @@ export class RelayMonitor {
       }),
     );
 
-    const { host, port } = parseListen(this.opts.listen ?? "127.0.0.1:9797");
+    const listen = parseListen(this.opts.listen ?? "127.0.0.1:9797");
+    const host = listen.host;
+    // Port 0 is resolved now, so everything that names our own URL (alerts, notifications) knows it.
+    const port = listen.port === 0 ? await freePort(host) : listen.port;
     const app = createApp({
       logger: this.logger,
       registry: this.registry,
@@ -263,7 +281,9 @@ export class RelayMonitor {
     });
 
     // Alerts link back to us absolutely (generatorURL), as Prometheus's do.
-    const externalURL = `http://${this.address || `${host}:${port}`}`;
+    const urlHost =
+      host === "0.0.0.0" || host === "::" ? hostname() : host.includes(":") ? `[${host}]` : host;
+    const externalURL = `http://${urlHost}:${port}`;
     const pipeline = new NotificationPipeline({
       db: this.state,
       logger: this.logger.child({ component: "notify" }),
