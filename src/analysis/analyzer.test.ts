@@ -122,6 +122,10 @@ const specs: SeriesSpec[] = [
   counter(S({ __name__: "node_network_transmit_errs_total", instance: "a", device: "eth0" }), 0, T0),
   counter(S({ __name__: "node_network_receive_drop_total", instance: "a", device: "eth0" }), 0, T0),
   counter(S({ __name__: "node_network_transmit_drop_total", instance: "a", device: "eth0" }), 0, T0),
+  // a eth0 receives at 80 % of its 1000 B/s link and sends at 10 % (both directions present)
+  counter(S({ __name__: "node_network_receive_bytes_total", instance: "a", device: "eth0" }), 800, T0),
+  counter(S({ __name__: "node_network_transmit_bytes_total", instance: "a", device: "eth0" }), 100, T0),
+  gauge(S({ __name__: "node_network_speed_bytes", instance: "a", device: "eth0" }), 1000),
   // http on a: 3 % 5xx, p95 = 0.5 + (95 − 80)/(100 − 80)·0.5 = 0.875 s
   counter(
     S({ __name__: "relay_http_requests_total", instance: "a", endpoint: "/x", method: "GET", status: "200" }),
@@ -178,6 +182,7 @@ describe("analyzer findings on crafted series", () => {
       ["WARNING", "HIGH_LATENCY", { instance: "a" }],
       ["WARNING", "HIGH_LOAD_AVERAGE", { instance: "b" }],
       ["WARNING", "NETWORK_ERRORS", { instance: "a", device: "eth0" }],
+      ["WARNING", "NETWORK_SATURATION", { instance: "a", device: "eth0" }],
       ["WARNING", "SLOW_CONSENSUS", { instance: "a" }],
     ]);
     const value = (type: string) => r.findings.find((f) => f.type === type)!.value;
@@ -186,6 +191,7 @@ describe("analyzer findings on crafted series", () => {
     expect(value("HIGH_MEMORY_USAGE")).toBeCloseTo(97, 6);
     expect(value("DISK_SPACE_LOW")).toBeCloseTo(90, 6);
     expect(value("NETWORK_ERRORS")).toBeCloseTo(0.2, 3);
+    expect(value("NETWORK_SATURATION")).toBeCloseTo(80, 3);
     expect(value("HIGH_ERROR_RATE")).toBeCloseTo(3, 3);
     expect(value("HIGH_LATENCY")).toBeCloseTo(0.875, 3);
     expect(value("SLOW_QUERIES")).toBe(6);
@@ -198,7 +204,7 @@ describe("analyzer findings on crafted series", () => {
       "CPU user time averaged 90 % (a), above the warning level of 80 %",
     );
     expect(r.score).toBe(0);
-    expect(r.recommendations).toHaveLength(13);
+    expect(r.recommendations).toHaveLength(14);
   });
 
   test("thresholds come from config", async () => {

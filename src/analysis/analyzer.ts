@@ -1,7 +1,7 @@
 import { type Labels, labelsFromRecord, labelsGet } from "../model/index.js";
 import type { Appendable } from "../storage/index.js";
 import { type Levels, type PerformanceConfig, performanceConfigSchema } from "./config.js";
-import { IGNORED_FSTYPES, METRICS as M } from "./names.js";
+import { busiestDirectionRate, IGNORED_FSTYPES, METRICS as M } from "./names.js";
 import { Periodic } from "./periodic.js";
 import type { AnalysisSource } from "./source.js";
 
@@ -160,7 +160,7 @@ export const CHECKS: readonly Check[] = [
     area: "network",
     unit: "%",
     expr: (r) =>
-      `100 * max by (instance, device) (rate({__name__=~"${M.netReceiveBytes}|${M.netTransmitBytes}"}[${r}])) / on (instance, device) max by (instance, device) (last_over_time(${M.netSpeedBytes}[${r}]) > 0)`,
+      `100 * ${busiestDirectionRate(r)} / on (instance, device) max by (instance, device) (last_over_time(${M.netSpeedBytes}[${r}]) > 0)`,
     levels: (c) => c.network_utilisation_percent,
     describe: (v) => `interface utilisation averaged ${v} % of link speed`,
     impact: "Queueing delay and drops at the link",

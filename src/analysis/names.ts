@@ -46,6 +46,15 @@ export const IGNORED_FSTYPES = "tmpfs|ramfs|devtmpfs|squashfs|overlay|nsfs|proc|
 const m = METRICS;
 
 /**
+ * Per (instance, device), the byte rate of the busier direction over `w`. Each direction is
+ * labelled before the two are joined: rate() drops the metric name, so a plain
+ * `rate({__name__=~"rx|tx"}[w])` gives two series with one labelset, which PromQL refuses.
+ */
+export function busiestDirectionRate(w = "5m"): string {
+  return `max by (instance, device) (label_replace(rate(${m.netReceiveBytes}[${w}]), "direction", "receive", "", "") or label_replace(rate(${m.netTransmitBytes}[${w}]), "direction", "transmit", "", ""))`;
+}
+
+/**
  * PromQL for series the analyses reuse. `w` is a range like `5m` for the rate window.
  */
 export const EXPRS = {
@@ -67,7 +76,7 @@ export const EXPRS = {
   storageUtilisation: () =>
     `100 * max by (instance) (1 - ${m.fsAvail}{fstype!~"${IGNORED_FSTYPES}"} / ${m.fsSize}{fstype!~"${IGNORED_FSTYPES}"})`,
   networkUtilisation: (w = "5m") =>
-    `100 * max by (instance) (max by (instance, device) (rate({__name__=~"${m.netReceiveBytes}|${m.netTransmitBytes}"}[${w}])) / on (instance, device) (${m.netSpeedBytes} > 0))`,
+    `100 * max by (instance) (${busiestDirectionRate(w)} / on (instance, device) (${m.netSpeedBytes} > 0))`,
   propagationP95: (w = "5m") =>
     `histogram_quantile(0.95, sum by (instance, le) (rate(${m.p2pMessageLatency}_bucket[${w}])))`,
   /** Nodes taking part in consensus rounds, as the best-connected node sees it. */
