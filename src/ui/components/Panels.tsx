@@ -445,12 +445,12 @@ function Heatmap(props: { grid: HeatmapGrid; unit?: string }): ReactNode {
         const label = Number.isFinite(bound) ? formatValue(bound, unit) : "+Inf";
         ctx.fillText(label, left - 4, H - bottom - b * ch - ch / 2 + 4);
       }
-      ctx.textAlign = "center";
       for (const t of [0, Math.floor(nt / 2), nt - 1]) {
         if (t < 0 || t >= nt) continue;
+        ctx.textAlign = t === 0 ? "left" : t === nt - 1 ? "right" : "center";
         ctx.fillText(
           new Date(grid.times[t]! * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }),
-          left + t * cw + cw / 2,
+          t === 0 ? left : t === nt - 1 ? W : left + t * cw + cw / 2,
           H - 4,
         );
       }

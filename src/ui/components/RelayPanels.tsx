@@ -230,9 +230,7 @@ function Forecast(props: { panel: Panel; data: CapacityData }): ReactNode | null
         {breaching.length === 0 ? (
           <span>no breach forecast within {Math.round(props.data.horizonMs / 86_400_000)} days</span>
         ) : (
-          <strong className="critical-text">
-            {breaching.map((f) => `${forecastName(f)} in ${formatDays(f.timeToFirstBreachMs)}`).join(", ")}
-          </strong>
+          <strong className="critical-text">{breachText(breaching)}</strong>
         )}
       </p>
       <div className="forecast-chart">
@@ -249,6 +247,14 @@ function Forecast(props: { panel: Panel; data: CapacityData }): ReactNode | null
   );
 }
 
+function breachText(breaching: readonly CapacityData["resources"][number][]): string {
+  const first = [...breaching].sort(
+    (a, b) => (a.timeToFirstBreachMs ?? 0) - (b.timeToFirstBreachMs ?? 0),
+  )[0]!;
+  const more = breaching.length > 1 ? ` (${breaching.length} instances breach)` : "";
+  return `first breach: ${forecastName(first)} in ${formatDays(first.timeToFirstBreachMs)}${more}`;
+}
+
 function formatDays(ms: number | null): string {
   if (ms === null) return "never";
   if (ms <= 0) return "now";
@@ -257,7 +263,8 @@ function formatDays(ms: number | null): string {
 }
 
 function ChannelHealthTable(props: { data: CommunityHealthData }): ReactNode | null {
-  const rows = [...props.data.channels].sort((a, b) => (a.score ?? -1) - (b.score ?? -1));
+  // lowest scores first (they need attention); channels suppressed by k-anonymity last
+  const rows = [...props.data.channels].sort((a, b) => (a.score ?? 1000) - (b.score ?? 1000));
   if (rows.length === 0) return null;
   const names = Object.keys(props.data.weights);
   return (
@@ -285,7 +292,11 @@ function ChannelHealthTable(props: { data: CommunityHealthData }): ReactNode | n
               >
                 {c.score === null ? (c.suppressed ? "suppressed" : "–") : c.score.toFixed(0)}
               </td>
-              <td>{trendText(c.trend)}</td>
+              <td
+                title={c.trend.direction === "unknown" ? "not enough history for a 7-day trend" : undefined}
+              >
+                {trendText(c.trend)}
+              </td>
               {names.map((n) => {
                 const x = c.components[n]?.normalized;
                 return (
@@ -312,7 +323,7 @@ function trendText(t: CommunityHealthData["channels"][number]["trend"]): string 
     case "flat":
       return `– flat${ch}`;
     default:
-      return "not enough history";
+      return "–";
   }
 }
 

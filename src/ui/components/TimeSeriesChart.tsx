@@ -92,6 +92,10 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): ReactNode {
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid },
           size: 70,
+          // whole numbers only when the panel shows no decimals (counts of alerts, silences)
+          ...(decimals === 0
+            ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] }
+            : {}),
           values: (_u, splits) => splits.map((v) => formatValue(v, unit, decimals)),
         },
       ],
@@ -108,6 +112,10 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): ReactNode {
           points: { show: false },
         })),
       ],
+      // stacked: each series fills down to the one below it, not to zero over the others
+      bands: stack
+        ? data.names.slice(1).map((_, i) => ({ series: [i + 2, i + 1] as [number, number] }))
+        : undefined,
       hooks: {
         draw: [
           (u) => {
