@@ -28,6 +28,7 @@ import {
   type RangeWindow,
   RESET_FREE_RANGE_FUNCTIONS,
   roundTo,
+  slidingExtremum,
 } from "./functions.js";
 import type {
   AggregateExpr,
@@ -773,6 +774,8 @@ export class Evaluator {
     const ext = extended ? new Extender(this.st.opts.lookbackDelta, arg.vs!.smoothed) : null;
     const isCounter = name === "rate" || name === "increase";
     const resetFree = RESET_FREE_RANGE_FUNCTIONS[name];
+    const extremum = name === "max_over_time" ? 1 : name === "min_over_time" ? -1 : 0;
+    let dq: Int32Array = new Int32Array(0);
     const extFn =
       name === "rate" || name === "increase" || name === "delta"
         ? (et: Float64Array, evs: Float64Array, m: number) => {
@@ -810,8 +813,24 @@ export class Evaluator {
         steps.push(i);
         vals.push(r);
       }
+      if (!ext && extremum !== 0) {
+        dq = slidingExtremum(
+          t,
+          v,
+          n,
+          this.start,
+          this.interval,
+          at,
+          offset,
+          rng,
+          extremum > 0,
+          steps,
+          vals,
+          dq,
+        );
+      }
       const kernel = resetFree !== undefined && !hasCounterReset(v) ? resetFree : fn;
-      for (let i = 0; !ext && i < n; i++) {
+      for (let i = 0; !ext && extremum === 0 && i < n; i++) {
         const ts = this.start + i * this.interval;
         const ref = (at ?? ts) - offset;
         const rs = ref - rng;

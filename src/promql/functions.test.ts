@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   DATE_FUNCTIONS,
@@ -6,8 +7,9 @@ import {
   RANGE_FUNCTIONS,
   RESET_FREE_RANGE_FUNCTIONS,
   roundTo,
+  slidingExtremum,
 } from "./functions.js";
-import { bucketQuantile, quantile } from "./quantile.js";
+import { bucketQuantile, quantile, sortNaNFirst } from "./quantile.js";
 
 /** Runs a range function over samples given as [seconds, value] pairs in a window (start, end]. */
 function run(name: string, pts: [number, number][], start: number, end: number, args: number[] = []) {
@@ -346,6 +348,60 @@ describe("range functions", () => {
     }
   });
 
+  it("computes max/min_over_time for all steps with a sliding deque exactly as per window", () => {
+    const value = fc.oneof(fc.constantFrom(Number.NaN, 0, -0, 1, 2, -1), fc.double({ noNaN: false }));
+    const arb = fc.record({
+      vals: fc.array(value, { maxLength: 60 }),
+      gaps: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 60, maxLength: 60 }),
+      start: fc.integer({ min: -50, max: 200 }),
+      interval: fc.integer({ min: 1, max: 30 }),
+      range: fc.integer({ min: 1, max: 120 }),
+      offset: fc.integer({ min: -20, max: 20 }),
+      at: fc.option(fc.integer({ min: 0, max: 300 }), { nil: null }),
+      n: fc.integer({ min: 1, max: 40 }),
+    });
+    fc.assert(
+      fc.property(arb, ({ vals, gaps, start, interval, range, offset, at, n }) => {
+        const v = Float64Array.from(vals);
+        const t = new Float64Array(v.length);
+        for (let i = 0; i < t.length; i++) t[i] = (i ? t[i - 1]! : 0) + gaps[i]!;
+        for (const name of ["max_over_time", "min_over_time"]) {
+          const steps: number[] = [];
+          const got: number[] = [];
+          slidingExtremum(
+            t,
+            v,
+            n,
+            start,
+            interval,
+            at,
+            offset,
+            range,
+            name === "max_over_time",
+            steps,
+            got,
+            new Int32Array(2),
+          );
+          const wantSteps: number[] = [];
+          const want: number[] = [];
+          for (let i = 0; i < n; i++) {
+            const ref = (at ?? start + i * interval) - offset;
+            let lo = 0;
+            while (lo < t.length && t[lo]! <= ref - range) lo++;
+            let hi = lo;
+            while (hi < t.length && t[hi]! <= ref) hi++;
+            if (hi === lo) continue;
+            wantSteps.push(i);
+            want.push(RANGE_FUNCTIONS[name]!(t, v, lo, hi, { ts: 0, rangeStart: 0, rangeEnd: 0, args: [] })!);
+          }
+          expect(steps).toEqual(wantSteps);
+          expect(got.map((x, k) => Object.is(x, want[k]))).not.toContain(false);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("extrapolates rate to the window edges like Prometheus", () => {
     // 5 samples 60 s apart in a 300 s window starting 30 s before the first: extrapolation
     // extends to both edges (less than 1.1 × the average interval away).
@@ -392,6 +448,49 @@ describe("range functions", () => {
 });
 
 describe("quantiles", () => {
+  it("selects the same φ-quantile as a full sort, bit for bit (NaN, ±0, duplicates)", () => {
+    const value = fc.oneof(fc.constantFrom(Number.NaN, 0, -0, 1, -1, 3), fc.double());
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 120 }), fc.double({ min: 0, max: 1 }), (vals, q) => {
+        const sorted = Float64Array.from(vals);
+        sortNaNFirst(sorted);
+        const n = sorted.length;
+        const rank = q * (n - 1);
+        const lower = Math.max(0, Math.floor(rank));
+        const upper = Math.min(n - 1, lower + 1);
+        const weight = rank - Math.floor(rank);
+        const want = n === 0 ? Number.NaN : sorted[lower]! * (1 - weight) + sorted[upper]! * weight;
+        expect(Object.is(quantile(q, Float64Array.from(vals)), want)).toBe(true);
+        if (n === 0) return;
+        const padded = Float64Array.from([-7, 9, ...vals, 1e300, -1e300]);
+        const w = { ts: 0, rangeStart: 0, rangeEnd: 0, args: [q] };
+        const viaWindow = RANGE_FUNCTIONS.quantile_over_time!(padded, padded, 2, 2 + n, w);
+        expect(Object.is(viaWindow, want)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("sorts short and long windows alike: NaN first, ascending, -0 before +0", () => {
+    const value = fc.oneof(
+      fc.constantFrom(Number.NaN, 0, -0, 1, -1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
+      fc.double(),
+    );
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 100 }), (vals) => {
+        const got = Float64Array.from(vals);
+        sortNaNFirst(got);
+        const want = Float64Array.from(vals).sort();
+        const nan = want.filter(Number.isNaN).length;
+        const ref = [...want.subarray(0, want.length - nan)];
+        expect([...got].map((x, i) => Object.is(x, i < nan ? Number.NaN : ref[i - nan]))).not.toContain(
+          false,
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it.each<[number, number[], number]>([
     [0.5, [1, 2, 3, 4], 2.5],
     [0, [3, 1, 2], 1],

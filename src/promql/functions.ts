@@ -2,7 +2,7 @@
  * The numeric kernels of PromQL's functions. Range functions work on one series' samples inside a
  * window `[lo, hi)` of typed arrays, so the engine can slide windows over data it loaded once.
  */
-import { quantile } from "./quantile.js";
+import { quantile, quantileOf } from "./quantile.js";
 
 /** What a range function knows about its window besides the samples. */
 export interface RangeWindow {
@@ -214,6 +214,9 @@ function tsOfCompare(t: Float64Array, v: Float64Array, lo: number, hi: number, g
   return ts / 1000;
 }
 
+/** Reused window copy for quantile_over_time. */
+let scratch = new Float64Array(64);
+
 function sliceValues(v: Float64Array, lo: number, hi: number): Float64Array {
   return v.slice(lo, hi);
 }
@@ -246,6 +249,54 @@ export const RESET_FREE_RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>>
   rate: (t, v, lo, hi, w) => extrapolatedRate(t, v, lo, hi, w, true, true, false),
   increase: (t, v, lo, hi, w) => extrapolatedRate(t, v, lo, hi, w, true, false, false),
 };
+
+/**
+ * max_over_time (`greater`) or min_over_time of one series for all `n` steps at once, with a
+ * monotonic deque instead of a scan per window: step i's window is (ref - range, ref] with
+ * ref = (at ?? start + i * interval) - offset. Same results as the per-window kernels: NaNs count
+ * only when the window has nothing else, and among equal values the earliest wins (-0 vs +0).
+ * Appends steps with samples to `steps`/`vals`; returns the deque buffer for reuse.
+ */
+export function slidingExtremum(
+  t: Float64Array,
+  v: Float64Array,
+  n: number,
+  start: number,
+  interval: number,
+  at: number | null,
+  offset: number,
+  range: number,
+  greater: boolean,
+  steps: number[],
+  vals: number[],
+  deque: Int32Array,
+): Int32Array {
+  const m = t.length;
+  const dq = deque.length >= m ? deque : new Int32Array(Math.max(m, deque.length * 2));
+  let head = 0;
+  let tail = 0;
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < n; i++) {
+    const ref = (at ?? start + i * interval) - offset;
+    while (hi < m && t[hi]! <= ref) {
+      const x = v[hi]!;
+      if (!Number.isNaN(x)) {
+        if (greater) while (tail > head && v[dq[tail - 1]!]! < x) tail--;
+        else while (tail > head && v[dq[tail - 1]!]! > x) tail--;
+        dq[tail++] = hi;
+      }
+      hi++;
+    }
+    const rs = ref - range;
+    while (lo < hi && t[lo]! <= rs) lo++;
+    while (head < tail && dq[head]! < lo) head++;
+    if (hi === lo) continue;
+    steps.push(i);
+    vals.push(head < tail ? v[dq[head]!]! : v[hi - 1]!);
+  }
+  return dq;
+}
 
 /** Functions taking a range vector, by name. Scalar parameters arrive in `w.args`. */
 export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
@@ -294,7 +345,12 @@ export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
   absent_over_time: () => 1,
   stddev_over_time: (_t, v, lo, hi) => Math.sqrt(varianceOverTime(v, lo, hi)),
   stdvar_over_time: (_t, v, lo, hi) => varianceOverTime(v, lo, hi),
-  quantile_over_time: (_t, v, lo, hi, w) => quantile(w.args[0]!, sliceValues(v, lo, hi)),
+  quantile_over_time: (_t, v, lo, hi, w) => {
+    const n = hi - lo;
+    if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+    for (let i = 0; i < n; i++) scratch[i] = v[lo + i]!;
+    return quantileOf(w.args[0]!, scratch, n);
+  },
   mad_over_time: (_t, v, lo, hi) => {
     const vals = sliceValues(v, lo, hi);
     if (vals.some(Number.isNaN)) return Number.NaN;

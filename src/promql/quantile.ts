@@ -137,25 +137,88 @@ export function bucketFraction(lower: number, upper: number, buckets: Bucket[]):
 }
 
 /**
- * The φ-quantile of `values` (sorted in place; NaN sorts first), with linear interpolation between
- * neighbours: NaN for no values or q = NaN, -Inf/+Inf for q < 0 / q > 1.
+ * The φ-quantile of `values` (reordered in place: a Float64Array by selection, an array by
+ * sorting; NaN counts as smallest), with linear interpolation between neighbours: NaN for no
+ * values or q = NaN, -Inf/+Inf for q < 0 / q > 1.
  */
 export function quantile(q: number, values: Float64Array | number[]): number {
-  const n = values.length;
+  return quantileOf(q, values, values.length);
+}
+
+/** {@link quantile} of the first `n` entries of `values` (reordered in place). */
+export function quantileOf(q: number, values: Float64Array | number[], n: number): number {
   if (n === 0 || Number.isNaN(q)) return Number.NaN;
   if (q < 0) return Number.NEGATIVE_INFINITY;
   if (q > 1) return Number.POSITIVE_INFINITY;
-  sortNaNFirst(values);
   const rank = q * (n - 1);
   const lower = Math.max(0, Math.floor(rank));
   const upper = Math.min(n - 1, lower + 1);
   const weight = rank - Math.floor(rank);
-  return values[lower]! * (1 - weight) + values[upper]! * weight;
+  if (values instanceof Float64Array && n > 16) {
+    selectNaNFirst(values, n, lower);
+    const a = values[lower]!;
+    let b = a;
+    if (upper !== lower) {
+      b = values[upper]!;
+      for (let i = upper + 1; i < n; i++) if (before(values[i]!, b)) b = values[i]!;
+    }
+    return a * (1 - weight) + b * weight;
+  }
+  const vals = n === values.length ? values : values.slice(0, n);
+  sortNaNFirst(vals);
+  return vals[lower]! * (1 - weight) + vals[upper]! * weight;
+}
+
+/** The order of {@link sortNaNFirst}: NaN first, then ascending, -0 before +0. */
+function before(x: number, y: number): boolean {
+  if (x < y) return true;
+  if (x >= y) return x === 0 && y === 0 && 1 / x < 1 / y;
+  return Number.isNaN(x) && !Number.isNaN(y);
+}
+
+/**
+ * Reorders `a` so that `a[k]` holds what sorting (in the {@link before} order) would put there,
+ * with no element after it ordered before it (quickselect, median of three).
+ */
+function selectNaNFirst(a: Float64Array, n: number, k: number): void {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    if (before(a[mid]!, a[lo]!)) swap(a, mid, lo);
+    if (before(a[hi]!, a[lo]!)) swap(a, hi, lo);
+    if (before(a[hi]!, a[mid]!)) swap(a, hi, mid);
+    const pivot = a[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (before(a[i]!, pivot)) i++;
+      while (before(pivot, a[j]!)) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const x = a[i]!;
+  a[i] = a[j]!;
+  a[j] = x;
 }
 
 /** Sorts ascending with NaN first (Prometheus's vectorByValueHeap order). */
 export function sortNaNFirst(values: Float64Array | number[]): void {
   if (values instanceof Float64Array) {
+    if (values.length <= 16) {
+      insertionSortNaNFirst(values);
+      return;
+    }
     values.sort();
     let nan = 0;
     for (let i = values.length - 1; i >= 0 && Number.isNaN(values[i]!); i--) nan++;
@@ -166,4 +229,33 @@ export function sortNaNFirst(values: Float64Array | number[]): void {
     return;
   }
   values.sort((a, b) => (Number.isNaN(a) ? (Number.isNaN(b) ? 0 : -1) : Number.isNaN(b) ? 1 : a - b));
+}
+
+/**
+ * Insertion sort in the order `Float64Array.prototype.sort` gives after NaNs are moved to the
+ * front: NaN first, then ascending, -0 before +0. Faster than the native sort for short windows.
+ */
+function insertionSortNaNFirst(a: Float64Array): void {
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    if (Number.isNaN(x)) {
+      while (j >= 0 && !Number.isNaN(a[j]!)) {
+        a[j + 1] = a[j]!;
+        j--;
+      }
+    } else if (x === 0) {
+      const neg = Object.is(x, -0);
+      while (j >= 0 && (a[j]! > 0 || (neg && Object.is(a[j]!, 0)))) {
+        a[j + 1] = a[j]!;
+        j--;
+      }
+    } else {
+      while (j >= 0 && a[j]! > x) {
+        a[j + 1] = a[j]!;
+        j--;
+      }
+    }
+    a[j + 1] = x;
+  }
 }
