@@ -429,7 +429,7 @@ export class NotificationPipeline {
     );
     this.resolveTimeout = cfg.global.resolve_timeout;
     this.flaps.configure(cfg.flap_detection);
-    this.originalText = stringify(maskSecrets(opts.original ?? renderDurations(cfg)));
+    this.originalText = stringify(alertmanagerView(maskSecrets(opts.original ?? renderDurations(cfg))));
     const old = new Map(this.status);
     this.status.clear();
     for (const [name, list] of receivers) {
@@ -910,13 +910,43 @@ const SECRET_KEYS = new Set([
  * A copy of a configuration object with every secret replaced by `<secret>`: passwords,
  * tokens, Slack and webhook URLs, and the password in any other URL.
  */
+/** A webhook URL with its secret part (path, query, credentials) hidden, still a valid URL. */
+function maskUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    return `${url.protocol}//${url.host}/<secret>`;
+  } catch {
+    return "<secret>";
+  }
+}
+
+/** Keys only Relay understands; Alertmanager's own tools (amtool) reject them in a config. */
+const RELAY_ONLY_KEYS = new Set(["cooldown", "flap_detection", "alertmanager_configs"]);
+
+/** The configuration as Alertmanager would read it: Relay's additions left out (for amtool). */
+export function alertmanagerView(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(alertmanagerView);
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (!RELAY_ONLY_KEYS.has(k)) out[k] = alertmanagerView(x);
+  }
+  return out;
+}
+
 export function maskSecrets(v: unknown, parent = ""): unknown {
   if (Array.isArray(v)) return v.map((x) => maskSecrets(x, parent));
   if (v === null || typeof v !== "object") return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (typeof x === "string" && (SECRET_KEYS.has(k) || (k === "url" && parent !== "alertmanager_configs")))
-      out[k] = "<secret>";
+    if (
+      typeof x === "string" &&
+      k.endsWith("url") &&
+      parent !== "alertmanager_configs" &&
+      !SECRET_KEYS.has(k)
+    )
+      out[k] = maskUrl(x);
+    else if (typeof x === "string" && SECRET_KEYS.has(k)) out[k] = "<secret>";
     else if (typeof x === "string" && k === "url")
       out[k] = x.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:<secret>@");
     else out[k] = maskSecrets(x, k);
