@@ -68,7 +68,7 @@ describe("DB.backfillAppendable", () => {
     const live = db.appender();
     batch(live, 2, 20 * H, 20 * H + 10 * M, "live");
     await live.commit();
-    const bf = db.backfillAppendable({ compact: false });
+    const bf = db.backfillAppendable({ compact: false, rangeMs: 2 * H });
     const open_: number[] = [];
     for (let h = 0; h < 10; h++) {
       const app = bf.appender();
@@ -108,6 +108,7 @@ describe("DB.backfillAppendable", () => {
     batch(app, 2, 11 * H, 13 * H);
     await app.commit();
     await bf.flush();
+    expect(db.blocks.blocks().map((b) => [b.minTime / H, b.maxTime / H])).toEqual([[10, 14]]);
     const want = new Map([...expected(2, 11 * H, 13 * H), ...expected(2, 10 * H, 10 * H + 30 * M, "live")]);
     expect(await dump(db)).toEqual(want);
     const dir = db.dir;
@@ -174,7 +175,10 @@ describe("DB.backfillAppendable", () => {
     batch(app, 4, 30 * M, 150 * M);
     await app.commit();
     await bf.flush();
-    expect(db.blocks.blocks().length).toBe(3);
+    expect(db.blocks.blocks().map((b) => [b.minTime / H, b.maxTime / H])).toEqual([
+      [0, 2],
+      [0, 4],
+    ]);
     const want = new Map([...expected(2, 0, 4 * H)]);
     for (const [k, v] of expected(4, 30 * M, 150 * M)) if (!want.has(k)) want.set(k, v);
     const sorted = new Map([...want].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
@@ -182,10 +186,9 @@ describe("DB.backfillAppendable", () => {
     const steps = await db.blocks.compact();
     expect(steps.length).toBeGreaterThan(0);
     expect(db.blocks.blocks().map((b) => [b.minTime / H, b.maxTime / H, b.meta.compaction.level])).toEqual([
-      [0, 2, 2],
-      [2, 4, 1],
+      [0, 4, 2],
     ]);
-    expect(db.blocks.blocks()[0]!.meta.stats.numSamples).toBe(2 * 120 + 2 * 90);
+    expect(db.blocks.blocks()[0]!.meta.stats.numSamples).toBe(2 * 150 + 2 * 120);
     expect(await dump(db)).toEqual(sorted);
     await db.close();
   });
@@ -242,7 +245,7 @@ describe("backfill crash safety (child process, SIGKILL)", () => {
 
   it("leaves a loadable DB holding only whole blocks", async () => {
     const dir = freshDir();
-    const written = await runAndKill(dir, 5 + Math.floor(Math.random() * 10));
+    const written = await runAndKill(dir, 3 + Math.floor(Math.random() * 5));
     const warnings: string[] = [];
     const db = await open(dir, { logger: { warn: (m) => warnings.push(m), info: () => {} } });
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
@@ -250,10 +253,10 @@ describe("backfill crash safety (child process, SIGKILL)", () => {
     for (const t of written) expect(starts).toContain(t);
     expect(starts.length - written.length).toBeLessThanOrEqual(1);
     for (const b of db.blocks.blocks()) {
-      expect(b.maxTime - b.minTime).toBe(2 * H);
-      expect(b.meta.stats.numSamples).toBe(20 * 120);
+      expect(b.maxTime - b.minTime).toBe(24 * H);
+      expect(b.meta.stats.numSamples).toBe(20 * 24 * 60);
     }
-    const end = Math.max(...starts) + 2 * H;
+    const end = Math.max(...starts) + 24 * H;
     const got = await dump(db);
     expect(got.size).toBe(20);
     for (const [, samples] of got) expect(samples.length).toBe(end / M);

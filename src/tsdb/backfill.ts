@@ -12,8 +12,10 @@ import { fnvLabels, validateLabels } from "./head.js";
 
 /** Where a {@link BackfillWriter} puts its blocks (the DB's {@link BlockStore}). */
 export interface BlockSink {
-  /** Width (ms) of the aligned ranges blocks are written for. */
+  /** Width (ms) of the smallest blocks; block bounds are multiples of it. */
   readonly blockRange: number;
+  /** Block widths of the compaction levels, smallest first (the largest is the backfill's default range). */
+  readonly ranges: readonly number[];
   /** Writes one block of the given series (in label order) over [mint, maxt) and serves it. */
   persist(
     series: Iterable<SeriesSource> | AsyncIterable<SeriesSource>,
@@ -38,7 +40,11 @@ export interface BackfillOptions {
    * written at the end of the commit (default 256 MiB).
    */
   maxBufferedBytes?: number;
-  /** Width (ms) of the ranges (default: the sink's block range, 2 h). */
+  /**
+   * Width (ms) of the aligned ranges samples are collected in (default: the largest compaction
+   * range, 24 h, so that history is written once, in blocks compaction leaves alone). A range's
+   * block is trimmed to the block-range (2 h) multiples around its samples.
+   */
   rangeMs?: number;
 }
 
@@ -86,6 +92,8 @@ class OpenRange {
   readonly bufs = new Map<number, SeriesBuf>();
   bytes = 0;
   closed = false;
+  minT = Number.POSITIVE_INFINITY;
+  maxT = Number.NEGATIVE_INFINITY;
 
   constructor(readonly start: number) {}
 }
@@ -132,6 +140,7 @@ export class BackfillWriter implements Appendable {
   private readonly lastBytes: number[] = [0];
   private readonly ranges = new Map<number, OpenRange>();
   private buffered = 0;
+  private spare: { refs: Uint32Array; ts: Float64Array; vs: Float64Array } | null = null;
   private writes: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private readonly st: BackfillStats = {
@@ -147,7 +156,7 @@ export class BackfillWriter implements Appendable {
     options: BackfillOptions = {},
     private readonly hooks: BackfillHooks = {},
   ) {
-    this.width = options.rangeMs ?? sink.blockRange;
+    this.width = options.rangeMs ?? Math.max(sink.blockRange, ...sink.ranges);
     this.ordered = options.ordered ?? true;
     this.maxBytes = options.maxBufferedBytes ?? 256 * 2 ** 20;
   }
@@ -183,6 +192,22 @@ export class BackfillWriter implements Appendable {
     if (this.failure !== null) throw this.failure;
     this.hooks.onFlushed?.();
     return this.stats;
+  }
+
+  /** @internal Staging arrays of at least `size` entries (reused across batches). */
+  takeStaging(size: number): { refs: Uint32Array; ts: Float64Array; vs: Float64Array } {
+    const st = this.spare;
+    if (st !== null && st.refs.length >= size) {
+      this.spare = null;
+      return st;
+    }
+    return { refs: new Uint32Array(size), ts: new Float64Array(size), vs: new Float64Array(size) };
+  }
+
+  /** @internal Returns staging arrays for the next batch. */
+  giveStaging(st: { refs: Uint32Array; ts: Float64Array; vs: Float64Array }): void {
+    if (st.refs.length > 256 && (this.spare === null || this.spare.refs.length < st.refs.length))
+      this.spare = st;
   }
 
   /** @internal The series id for these labels, created when new. */
@@ -262,6 +287,8 @@ export class BackfillWriter implements Appendable {
         this.lastRange[id] = r;
         this.lastBuf[id] = b;
       }
+      if (t < r.minT) r.minT = t;
+      if (t > r.maxT) r.maxT = t;
       let app = b.app;
       const k = app.numSamples;
       if (k > 0 && !(t > app.maxT)) {
@@ -339,7 +366,10 @@ export class BackfillWriter implements Appendable {
       }
     }
     try {
-      const meta = await this.sink.persist(sources(), r.start, r.start + this.width);
+      const unit = this.sink.blockRange;
+      const mint = Math.max(r.start, Math.floor(r.minT / unit) * unit);
+      const maxt = Math.min(r.start + this.width, Math.floor(r.maxT / unit) * unit + unit);
+      const meta = await this.sink.persist(sources(), mint, maxt);
       if (meta !== null) this.st.blocks++;
     } catch (err) {
       this.failure = err;
@@ -354,9 +384,9 @@ export class BackfillWriter implements Appendable {
  * at commit. Refs are the writer's own (valid for its life). Any timestamp is accepted.
  */
 export class BackfillAppender implements Appender {
-  private refs = new Uint32Array(256);
-  private ts = new Float64Array(256);
-  private vs = new Float64Array(256);
+  private refs: Uint32Array = new Uint32Array(256);
+  private ts: Float64Array = new Float64Array(256);
+  private vs: Float64Array = new Float64Array(256);
   private n = 0;
   private metas: [string, MetricMetadata][] | null = null;
   private finished = false;
@@ -391,25 +421,30 @@ export class BackfillAppender implements Appender {
   commit(): Promise<void> {
     if (this.finished) return Promise.reject(new StorageError("appender already committed or rolled back"));
     this.finished = true;
-    return this.writer.apply(this.refs, this.ts, this.vs, this.n, this.metas);
+    const done = this.writer.apply(this.refs, this.ts, this.vs, this.n, this.metas);
+    this.release();
+    return done;
   }
 
   /** Discards the batch. */
   rollback(): void {
+    if (this.finished) return;
     this.finished = true;
+    this.release();
+  }
+
+  private release(): void {
+    this.writer.giveStaging({ refs: this.refs, ts: this.ts, vs: this.vs });
     this.n = 0;
   }
 
   private grow(): void {
-    const size = this.refs.length * 2;
-    const refs = new Uint32Array(size);
-    refs.set(this.refs);
-    const ts = new Float64Array(size);
-    ts.set(this.ts);
-    const vs = new Float64Array(size);
-    vs.set(this.vs);
-    this.refs = refs;
-    this.ts = ts;
-    this.vs = vs;
+    const next = this.writer.takeStaging(this.refs.length * 2);
+    next.refs.set(this.refs);
+    next.ts.set(this.ts);
+    next.vs.set(this.vs);
+    this.refs = next.refs;
+    this.ts = next.ts;
+    this.vs = next.vs;
   }
 }

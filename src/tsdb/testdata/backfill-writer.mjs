@@ -1,5 +1,5 @@
 // Crash-test backfiller: opens the compiled DB in DIR and backfills hour after hour of history for
-// 20 series at one sample a minute through db.backfillAppendable(), forever, printing
+// 20 series at one sample a minute through db.backfillAppendable() (one-day blocks), forever, printing
 // "block <minTime>" for each block written. The test kills it with SIGKILL mid-way.
 // Usage: node backfill-writer.mjs DIST DIR
 import { writeSync } from "node:fs";
