@@ -350,11 +350,22 @@ const vr = { x: 0, pos: 0 };
 
 /** Reads an unsigned varint at the byte-aligned bit position `pos` into {@link vr}. */
 function readUvarintAt(buf: Uint8Array, pos: number): void {
-  let x = 0;
-  let mul = 1;
+  const len = buf.length;
   let i = pos >>> 3;
-  for (let k = 0; k < 10; k++) {
-    const b = i < buf.length ? buf[i]! : 0;
+  let x = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    const b = i < len ? buf[i]! : 0;
+    i++;
+    x |= (b & 0x7f) << shift;
+    if (b < 0x80) {
+      vr.x = x;
+      vr.pos = i << 3;
+      return;
+    }
+  }
+  let mul = 0x10000000;
+  for (let k = 4; k < 10; k++) {
+    const b = i < len ? buf[i]! : 0;
     i++;
     x += (b & 0x7f) * mul;
     if (b < 0x80) {
