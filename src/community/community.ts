@@ -172,14 +172,28 @@ export class Community {
   ingest(events: readonly CommunityEvent[]): IngestResult {
     const prepared: Prepared[] = [];
     const errors: EventError[] = [];
+    // A user's pseudonym per key epoch, for this request only (users repeat within a batch; the
+    // HMAC is most of the cost). The event-id hash is computed first and never memoized, so every
+    // event's time is still checked against its epoch's key and the clock.
+    const memo = new Map<string, string>();
+    const pseudonym = (scheme: KeyScheme, user: string, t: number): string => {
+      const key = `${scheme}\u0000${this.keys[scheme].epochOf(t)}\u0000${user}`;
+      let p = memo.get(key);
+      if (p === undefined) {
+        p = this.keys[scheme].pseudonymize(user, t);
+        memo.set(key, p);
+      }
+      return p;
+    };
     events.forEach((e, index) => {
       try {
+        const idHash = this.keys.day.pseudonymize(`\u0000event-id\u0000${e.id}`, e.time);
         prepared.push({
           e,
-          day: this.keys.day.pseudonymize(e.user, e.time),
-          w0: this.keys.w0.pseudonymize(e.user, e.time),
-          w1: this.keys.w1.pseudonymize(e.user, e.time),
-          idHash: this.keys.day.pseudonymize(`\u0000event-id\u0000${e.id}`, e.time),
+          day: pseudonym("day", e.user, e.time),
+          w0: pseudonym("w0", e.user, e.time),
+          w1: pseudonym("w1", e.user, e.time),
+          idHash,
         });
       } catch (err) {
         if (!(err instanceof PrivacyError)) throw err;
@@ -194,14 +208,12 @@ export class Community {
         const key = `${channel}\u0000${day}\u0000${field}`;
         counters.set(key, (counters.get(key) ?? 0) + v);
       };
-      const batch = new Set<string>();
       for (const p of prepared) {
-        if (batch.has(p.idHash) || this.store.seen(p.idHash)) {
+        const expires = this.keys.day.epochOf(p.e.time) * DAY_MS + DAY_MS + 36 * DAY_MS;
+        if (!this.store.remember(p.idHash, expires)) {
           duplicates++;
           continue;
         }
-        batch.add(p.idHash);
-        this.store.remember(p.idHash, this.keys.day.epochOf(p.e.time) * DAY_MS + DAY_MS + 36 * DAY_MS);
         this.apply(p, add);
       }
       for (const [key, v] of counters) {

@@ -210,9 +210,12 @@ export class CommunityStore {
     return this.st.dedupHas.get(idHash) !== undefined;
   }
 
-  /** Remembers an event id hash until `expires`. */
-  remember(idHash: string, expires: number): void {
-    this.st.dedupPut.run(idHash, expires);
+  /**
+   * Remembers an event id hash until `expires`. Returns false when it was already remembered (a
+   * duplicate, earlier or in the same transaction), true when it is new.
+   */
+  remember(idHash: string, expires: number): boolean {
+    return this.st.dedupPut.run(idHash, expires).changes > 0;
   }
 
   /** Forgets event ids whose expiry has passed and sketches of days before `oldestSketchDay`. */
