@@ -37,7 +37,11 @@ export interface WriteHistoryOptions extends SimulationOptions {
   readonly events?: EventSink;
   /** Shorthand for `events: httpEventSink(eventsUrl, logger)`, e.g. `http://127.0.0.1:9797/api/relay/v1/events`. */
   readonly eventsUrl?: string;
-  /** Events per batch handed to `events`. Default 2000. */
+  /**
+   * Events per batch handed to `events`. Default 5000 (half the monitor's default `max_events`;
+   * larger batches cost the monitor fewer sketch writes; {@link httpEventSink} splits a batch the
+   * monitor refuses as too large).
+   */
   readonly eventBatch?: number;
   /** Resolution of the history. Default 60 000 ms. */
   readonly stepMs?: number;
@@ -90,7 +94,7 @@ export async function writeHistory(
   const instances = opts.instances ?? defaultInstances(sim.nodeNames.length);
   const stepMs = opts.stepMs ?? 60_000;
   const commitEvery = opts.commitEveryMs ?? 3_600_000;
-  const batchSize = opts.eventBatch ?? 2000;
+  const batchSize = opts.eventBatch ?? 5000;
   const sink = opts.events ?? (opts.eventsUrl ? httpEventSink(opts.eventsUrl, opts.logger) : undefined);
   const from = sim.time;
   const targets: TargetWriter[] = sim.network.nodes.map((n, i) =>
@@ -198,8 +202,10 @@ function seriesLabels(w: TargetWriter, k: number): Labels {
 
 /**
  * An {@link EventSink} that POSTs batches as a JSON array to the monitor's
- * `/api/relay/v1/events`. A 404 (route not wired) or an unreachable monitor is reported once and
- * further batches are dropped; other refusals are reported once per status.
+ * `/api/relay/v1/events`. A batch refused as too large (413: over the monitor's `max_events` or
+ * `max_body_bytes`) is split in halves until it fits. A 404 (route not wired) or an unreachable
+ * monitor is reported once and further batches are dropped; other refusals are reported once per
+ * status.
  */
 export function httpEventSink(url: string, logger?: SimLogger): EventSink {
   let disabled = false;
@@ -209,7 +215,7 @@ export function httpEventSink(url: string, logger?: SimLogger): EventSink {
     warned.add(key);
     logger?.warn(msg);
   };
-  return async (events) => {
+  const send = async (events: readonly RelayEvent[]): Promise<void> => {
     if (disabled || events.length === 0) return;
     try {
       const res = await fetch(url, {
@@ -217,7 +223,12 @@ export function httpEventSink(url: string, logger?: SimLogger): EventSink {
         headers: { "content-type": "application/json" },
         body: JSON.stringify(events),
       });
-      if (res.status === 404) {
+      if (res.status === 413 && events.length > 1) {
+        await res.arrayBuffer();
+        const half = Math.ceil(events.length / 2);
+        await send(events.slice(0, half));
+        await send(events.slice(half));
+      } else if (res.status === 404) {
         disabled = true;
         warnOnce(
           "404",
@@ -240,4 +251,5 @@ export function httpEventSink(url: string, logger?: SimLogger): EventSink {
       );
     }
   };
+  return send;
 }

@@ -12,6 +12,7 @@ import {
   FaultInjector,
   type FaultKind,
   faultApi,
+  httpEventSink,
   isWeekend,
   LiveNetwork,
   type RelayEvent,
@@ -345,6 +346,39 @@ describe("live network", () => {
       ]);
     } finally {
       await live.stop();
+    }
+  });
+});
+
+describe("httpEventSink", () => {
+  it("splits a batch the monitor refuses as too large (413) until it fits, losing nothing", async () => {
+    const events: RelayEvent[] = [];
+    await writeHistory({ ...SMALL, days: 0.5, seed: 3, events: async (b) => void events.push(...b) });
+    expect(events.length).toBeGreaterThan(250);
+    const batch = events.slice(0, 250);
+    const received: string[] = [];
+    const monitor = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        const got = JSON.parse(body) as RelayEvent[];
+        if (got.length > 60) {
+          res.writeHead(413, { "content-type": "application/json" }).end('{"status":"error"}');
+          return;
+        }
+        received.push(...got.map((e) => e.id));
+        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"success"}');
+      });
+    });
+    await new Promise<void>((r) => monitor.listen(0, "127.0.0.1", r));
+    const warnings: string[] = [];
+    try {
+      const url = `http://127.0.0.1:${(monitor.address() as AddressInfo).port}/api/relay/v1/events`;
+      await httpEventSink(url, { info: () => {}, warn: (m) => void warnings.push(m) })(batch);
+      expect(received).toEqual(batch.map((e) => e.id));
+      expect(warnings).toEqual([]);
+    } finally {
+      await new Promise((r) => monitor.close(r));
     }
   });
 });
