@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Command } from "commander";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { CorrelationReport, RankingReport } from "../analysis/index.js";
 import {
@@ -9,6 +10,7 @@ import {
   formatTable,
   ProgressBar,
   parseTimeArg,
+  registerAnalysisCommands,
   runCorrelate,
   runReport,
 } from "./report.js";
@@ -64,6 +66,23 @@ describe("ProgressBar", () => {
       /^report: 1\/4 performance \(\d+\.\d s\)\nreport: 2\/4 capacity \(\d+\.\d s\)\n$/,
     );
   });
+});
+
+test("report and correlate are registered with their flags", () => {
+  const program = new Command("relay-monitor");
+  registerAnalysisCommands(program);
+  const flags = (name: string) => program.commands.find((c) => c.name() === name)!.options.map((o) => o.long);
+  expect(flags("report")).toEqual(["--server", "--from", "--to", "--format", "--output", "--title"]);
+  expect(flags("correlate")).toEqual([
+    "--server",
+    "--technical",
+    "--community",
+    "--from",
+    "--to",
+    "--max-lag",
+    "--step",
+    "--format",
+  ]);
 });
 
 test("formatTable pads every column but the last", () => {
