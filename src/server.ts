@@ -150,6 +150,8 @@ export class RelayMonitor {
   /** The simulated network of `relay-monitor demo`, once started. */
   private demo: Demo | undefined;
   private demoJobs: ScrapeJobConfig[] = [];
+  /** The community figures of the demo's past days, being written in the background. */
+  private demoHistory: Promise<void> | undefined;
   /** The community stage, for the demo's history. */
   community: { community: Community; analytics: CommunityAnalytics } | undefined;
   private lastReload = { success: true, time: new Date() };
@@ -190,6 +192,7 @@ export class RelayMonitor {
       dir: dataDir,
       retentionTime: this.config.storage.retention.time,
       retentionSize: this.config.storage.retention.size || undefined,
+      outOfOrderWindowMs: this.config.storage.out_of_order_time_window,
       logger: {
         info: (msg) => this.logger.info({ component: "tsdb" }, msg),
         warn: (msg) => this.logger.warn({ component: "tsdb" }, msg),
@@ -435,13 +438,17 @@ export class RelayMonitor {
 
     if (this.opts.demo) {
       const t0 = performance.now();
+      // History goes straight into blocks (the TSDB's backfill path), not through the head and WAL.
+      const history = head.backfillAppendable();
       this.demo = await startDemo({
         monitorUrl: `http://${this.address.replace(/^0\.0\.0\.0:/, "127.0.0.1:")}`,
-        appendable: head,
+        appendable: history,
         days: this.opts.demo.days,
         seed: this.opts.demo.seed,
         logger: this.logger.child({ component: "demo" }),
       });
+      await history.flush();
+      this.demoHistory = this.publishCommunityHistory(head, this.opts.demo.days);
       this.demoJobs = this.demo.scrapeJobs.map((j) => {
         const interval = parseDuration(j.scrape_interval);
         return staticJob(
@@ -460,6 +467,34 @@ export class RelayMonitor {
     for (const c of this.components) c.start();
     this.isReady = true;
     this.logger.info({ listen: this.address, storage: dataDir }, "Relay Monitor is ready");
+  }
+
+  /**
+   * Publishes the community figures for the demo's past days (every 3 hours) into blocks, so the
+   * community dashboards have history too. Runs in the background after the demo goes live.
+   */
+  private async publishCommunityHistory(db: DB, days: number): Promise<void> {
+    const c = this.community;
+    if (!c || days <= 0) return;
+    const writer = db.backfillAppendable();
+    const publisher = new CommunityPublisher(c.analytics, { appendable: writer });
+    const step = 3 * 3600_000;
+    const now = Date.now();
+    const t0 = performance.now();
+    try {
+      for (let t = Math.ceil((now - days * 86_400_000) / step) * step; t < now - step; t += step) {
+        if (!this.isReady) break;
+        await publisher.publish(t);
+        await new Promise((r) => setImmediate(r));
+      }
+      await writer.flush();
+      this.logger.info(
+        { seconds: ((performance.now() - t0) / 1000).toFixed(1) },
+        "community history published",
+      );
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, "community history not published");
+    }
   }
 
   /** The default rule pack plus the configured rule files (globs relative to the config file). */
@@ -533,6 +568,7 @@ export class RelayMonitor {
   /** Stops scraping, closes the HTTP server and flushes and closes storage. */
   async stop(): Promise<void> {
     this.isReady = false;
+    await this.demoHistory;
     await this.scrape?.stop();
     await this.demo?.stop();
     for (const c of this.components) await c.stop();

@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +49,73 @@ describe("relay-monitor check config", () => {
     const r = await relayMonitor("check", "config", join(dir, "nope.yml"));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot read file: ENOENT/);
+  });
+});
+
+describe("relay-monitor tsdb backfill", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "relay-backfill-"));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  test("writes OpenMetrics history into blocks a server then serves", async () => {
+    const t0 = 1_700_000_000;
+    const lines = ["# TYPE backfilled counter", "# HELP backfilled Test history."];
+    for (let i = 0; i < 500; i++) lines.push(`backfilled_total{shard="a"} ${i} ${t0 + i * 60}`);
+    lines.push("# EOF", "");
+    await writeFile(join(dir, "history.om"), lines.join("\n"));
+    const r = await relayMonitor(
+      "tsdb",
+      "backfill",
+      join(dir, "history.om"),
+      "--storage.path",
+      join(dir, "data"),
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/500 samples of 1 series from 2023-11-14T22:13:20\.000Z/);
+
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [cli, "start", "--storage.path", join(dir, "data"), "--listen", `127.0.0.1:${port}`, "--no-collectors"],
+      {
+        stdio: "ignore",
+      },
+    );
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await until(
+        async () => (await fetch(`${base}/-/ready`).catch(() => undefined))?.status === 200,
+        10_000,
+      );
+      const q = new URLSearchParams({
+        query: "count_over_time(backfilled_total[1d])",
+        time: String(t0 + 499 * 60),
+      });
+      const body = (await (await fetch(`${base}/api/v1/query?${q}`)).json()) as {
+        data: { result: { value: [number, string] }[] };
+      };
+      expect(body.data.result[0]?.value[1]).toBe("500");
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
+
+  test("a sample without a timestamp is refused with its line and column, nothing written", async () => {
+    await writeFile(join(dir, "bad.om"), "# TYPE x gauge\nx 1 1700000000\nx 2\n# EOF\n");
+    const r = await relayMonitor(
+      "tsdb",
+      "backfill",
+      join(dir, "bad.om"),
+      "--storage.path",
+      join(dir, "bad-data"),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.om:3:4: sample x has no timestamp/);
+    const blocks = (await readdir(join(dir, "bad-data"))).filter((f) => /^[0-9A-Z]{26}$/.test(f));
+    expect(blocks).toEqual([]);
   });
 });
 

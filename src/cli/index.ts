@@ -1,11 +1,14 @@
 /**
  * The command-line interface: `relay-monitor start | demo | query | report | correlate | check config | check rules | test rules`.
  */
+
+import { readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { ConfigError, formatProblem, loadConfigFile } from "../config/index.js";
+import { backfillOpenMetrics, ExpositionParseError } from "../ingest/index.js";
 import { checkRuleFiles, testRuleFiles } from "../rules/index.js";
 import { RelayMonitor } from "../server.js";
-import { Head } from "../tsdb/index.js";
+import { type DB, Head, openDB } from "../tsdb/index.js";
 import { VERSION } from "../version.js";
 import { runQuery } from "./query.js";
 import { registerAnalysisCommands } from "./report.js";
@@ -119,7 +122,55 @@ export function buildCli(): Command {
       if (!r.passed) process.exitCode = 1;
     });
   registerAnalysisCommands(program);
+  program
+    .command("tsdb")
+    .description("maintain the embedded time-series store")
+    .command("backfill <file>")
+    .description(
+      "write OpenMetrics history (every sample with a timestamp, ending in # EOF) straight into blocks",
+    )
+    .option("--storage.path <dir>", "data directory of a stopped server", "./data")
+    .action(async (file: string, opts: Record<string, string>) => {
+      process.exitCode = await backfillFile(file, opts["storage.path"]!);
+    });
   return program;
+}
+
+/** `relay-monitor tsdb backfill`: returns the exit code. */
+async function backfillFile(file: string, dir: string): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    console.error(`${file}: cannot read: ${(err as Error).message}`);
+    return 1;
+  }
+  let db: DB;
+  try {
+    db = await openDB({ dir });
+  } catch (err) {
+    console.error(`${dir}: ${(err as Error).message}`);
+    return 1;
+  }
+  try {
+    const t0 = performance.now();
+    const r = await backfillOpenMetrics(text, db.backfillAppendable({ ordered: false }));
+    await db.compact();
+    const secs = (performance.now() - t0) / 1000;
+    console.log(
+      `${file}: ${r.samples} samples of ${r.series} series from ${new Date(r.minTime).toISOString()} to ${new Date(r.maxTime).toISOString()} written to ${dir} in ${secs.toFixed(1)} s`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof ExpositionParseError) {
+      console.error(`${file}:${err.line}:${err.column}: ${err.reason}`);
+      return 1;
+    }
+    console.error(`${file}: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await db.close();
+  }
 }
 
 /** Starts the server, reloads on SIGHUP, and stops cleanly on SIGTERM/SIGINT (exit 0). */
