@@ -504,7 +504,8 @@ export class Network {
     h.peers[1]!.set(Math.round(n.peersOut));
     h.peers[2]!.set(spike ? 4 : 1);
     h.peers[3]!.set(spike ? 2 : 0);
-    const churnRate = dt * (0.01 + (spike ? 0.08 : 0));
+    // About 3 disconnections an hour per node at rest (a healthy mesh); a latency spike multiplies churn.
+    const churnRate = dt * (0.0008 + (spike ? 0.08 : 0));
     h.connected.add(rng.poisson(churnRate));
     h.disconnected.add(rng.poisson(churnRate));
     const peers = n.peersIn + n.peersOut;
