@@ -145,6 +145,7 @@ export class RelayMonitor {
   private scrape: ScrapeManager | undefined;
   private app: ReturnType<typeof createApp> | undefined;
   private isReady = false;
+  private stopping = false;
   /** Long-lived components beyond scraping, in start order; reload applies the config to each. */
   private readonly components: Component[] = [];
   /** The simulated network of `relay-monitor demo`, once started. */
@@ -483,7 +484,7 @@ export class RelayMonitor {
     const t0 = performance.now();
     try {
       for (let t = Math.ceil((now - days * 86_400_000) / step) * step; t < now - step; t += step) {
-        if (!this.isReady) break;
+        if (this.stopping) break;
         await publisher.publish(t);
         await new Promise((r) => setImmediate(r));
       }
@@ -568,6 +569,7 @@ export class RelayMonitor {
   /** Stops scraping, closes the HTTP server and flushes and closes storage. */
   async stop(): Promise<void> {
     this.isReady = false;
+    this.stopping = true;
     await this.demoHistory;
     await this.scrape?.stop();
     await this.demo?.stop();
