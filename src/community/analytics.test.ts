@@ -137,6 +137,22 @@ describe("community analytics on synthetic traffic", () => {
     expect(["up", "down", "flat"]).toContain(h.trend.direction);
   });
 
+  it("health: governance counts only when there was a proposal to vote on in the 7 days", () => {
+    const { community, analytics } = setup();
+    const users = Array.from({ length: 10 }, (_, u) => `quiet-${u}`);
+    const events = users.flatMap((u) => [event("join", "quiet", u, D - 3), event("message", "quiet", u, D)]);
+    expect(community.ingest(events).ok).toBe(true);
+    const before = analytics.health("quiet", D);
+    expect(before.components.governance.normalized).toBeNull();
+    expect(before.recommendations.map((r) => r.component)).not.toContain("governance");
+    expect(
+      community.ingest([event("proposal_opened", "quiet", "quiet-0", D - 1, { proposal: "q1" })]).ok,
+    ).toBe(true);
+    const after = analytics.health("quiet", D);
+    expect(after.components.governance).toMatchObject({ raw: 0, normalized: 0 });
+    expect(after.score!).toBeLessThan(before.score!);
+  });
+
   it("governance and economy figures", () => {
     const { community, analytics } = setup();
     traffic(community);

@@ -377,7 +377,11 @@ export class CommunityAnalytics {
         newMembers: nan(g("joins_7d", week.joins, wauRaw)),
         membersLastWeek: nan(g("members_last_week", lastWeekRaw, lastWeekRaw)),
         returning: nan(g("returning", returningRaw, returningRaw)),
-        voters: nan(g("voters_7d", votersRaw, votersRaw)),
+        // Without a proposal to vote on in the window, participation is undefined, not zero.
+        voters:
+          week.proposals_opened + week.proposals_passed + week.proposals_rejected + week.ballots > 0
+            ? nan(g("voters_7d", votersRaw, votersRaw))
+            : Number.NaN,
         messages: nan(messages),
         qualityMessages:
           messages === null || moderated === null ? Number.NaN : Math.max(0, messages - moderated),
