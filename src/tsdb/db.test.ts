@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labelsFromRecord, labelsKey, Matcher, STALE_NAN } from "../model/index.js";
+import { LimitExceededError } from "../storage/index.js";
 import { type DB, DBLockedError, type DBOptions, openDB } from "./db.js";
 import { runStorageSuite } from "./storage.case.js";
 
@@ -105,6 +106,32 @@ describe("DB durability", () => {
     ]);
     expect(third.replay.samples).toBe(35 * 51);
     await third.close();
+  });
+
+  it("keeps every series past a lowered limit on reopen, refuses new ones, and makes room once blocks are cut", async () => {
+    const small = {
+      blockRange: 60_000,
+      chunkRange: 60_000,
+      compactionRanges: [60_000],
+      compactionIntervalMs: 0,
+    };
+    const db = await openDB({ dir: freshDir(), ...small });
+    await fill(db, 2);
+    const again = await reopen(db, { ...small, maxSeries: 50, maxSeriesPerMetric: 10 });
+    expect(again.head.numSeries).toBe(52);
+    const app = again.appender();
+    expect(() => app.append(0, L({ __name__: "born", k: "99" }), 30_000, 1)).toThrow(LimitExceededError);
+    app.append(0, L({ __name__: "m0", j: "0" }), 200_000, 1);
+    await app.commit();
+    expect(again.head.seriesLimitRejections).toEqual({ max_series: 1, max_series_per_metric: 0 });
+    const { cutBefore } = await again.compact();
+    expect(cutBefore).toBe(60_000);
+    expect(again.head.numSeries).toBe(1);
+    const app2 = again.appender();
+    app2.append(0, L({ __name__: "born", k: "99" }), 200_000, 1);
+    await app2.commit();
+    expect(again.stats().headStats.numSeries).toBe(2);
+    await again.close();
   });
 
   it("replays a checkpoint plus the recent segments into the same head", async () => {

@@ -14,7 +14,7 @@ import {
   type WALReplayStats,
 } from "./wal/index.js";
 
-/** Options of {@link openDB}; head options (chunk range, ...) pass through to the {@link Head}. */
+/** Options of {@link openDB}; head options (chunk range, cardinality limits, ...) pass through to the {@link Head}. */
 export interface DBOptions extends Omit<HeadOptions, "wal"> {
   /** The data directory; created when missing. The WAL lives in `<dir>/wal`. */
   dir: string;

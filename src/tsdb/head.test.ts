@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isStaleNaN, labelsFromRecord, Matcher, STALE_NAN } from "../model/index.js";
-import { OutOfBoundsError, type Series } from "../storage/index.js";
-import { Head, type WALSamples, type WALSeries, type WriteAheadLog } from "./head.js";
+import { LimitExceededError, OutOfBoundsError, type Series } from "../storage/index.js";
+import { Head, type HeadOptions, type WALSamples, type WALSeries, type WriteAheadLog } from "./head.js";
 import { runStorageSuite } from "./storage.case.js";
 
 runStorageSuite("Head", () => new Head());
@@ -242,5 +242,148 @@ describe("Head", () => {
         { name: "job=api", value: 2 },
       ],
     });
+  });
+});
+
+describe("Head cardinality limits", () => {
+  const up = (job: string) => L({ __name__: "up", job });
+  const cpu = (core: string) => L({ __name__: "cpu", core });
+  type Case = [
+    what: string,
+    opts: HeadOptions,
+    existing: ReturnType<typeof L>[],
+    next: ReturnType<typeof L>,
+    error: string | null,
+    rejections: { max_series: number; max_series_per_metric: number },
+  ];
+  const cases: Case[] = [
+    ["no limits", {}, [up("a"), up("b")], up("c"), null, { max_series: 0, max_series_per_metric: 0 }],
+    [
+      "global limit reached",
+      { maxSeries: 2 },
+      [up("a"), cpu("0")],
+      up("c"),
+      'limit of 2 active series reached (storage.limits.max_series); series rejected: up{job="c"}',
+      { max_series: 1, max_series_per_metric: 0 },
+    ],
+    [
+      "global limit not reached",
+      { maxSeries: 3 },
+      [up("a"), cpu("0")],
+      up("c"),
+      null,
+      { max_series: 0, max_series_per_metric: 0 },
+    ],
+    [
+      "per-metric limit reached for that metric",
+      { maxSeriesPerMetric: 2 },
+      [up("a"), up("b"), cpu("0")],
+      up("c"),
+      'limit of 2 active series per metric name reached for "up" (storage.limits.max_series_per_metric); series rejected: up{job="c"}',
+      { max_series: 0, max_series_per_metric: 1 },
+    ],
+    [
+      "per-metric limit leaves other metrics alone",
+      { maxSeriesPerMetric: 2 },
+      [up("a"), up("b"), cpu("0")],
+      cpu("1"),
+      null,
+      { max_series: 0, max_series_per_metric: 0 },
+    ],
+    [
+      "the global limit is checked first",
+      { maxSeries: 2, maxSeriesPerMetric: 2 },
+      [up("a"), up("b")],
+      up("c"),
+      "(storage.limits.max_series)",
+      { max_series: 1, max_series_per_metric: 0 },
+    ],
+    [
+      "labels normalised before the check (empty value dropped: an existing series)",
+      { maxSeries: 1 },
+      [up("a")],
+      L({ __name__: "up", job: "a", x: "" }),
+      null,
+      { max_series: 0, max_series_per_metric: 0 },
+    ],
+  ];
+  it.each(cases)("%s", async (_what, opts, existing, next, error, rejections) => {
+    const head = new Head(opts);
+    const app = head.appender();
+    for (const ls of existing) app.append(0, ls, 1000, 1);
+    await app.commit();
+    const app2 = head.appender();
+    if (error === null) {
+      app2.append(0, next, 2000, 2);
+    } else {
+      let caught: unknown;
+      try {
+        app2.append(0, next, 2000, 2);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(LimitExceededError);
+      expect((caught as Error).message).toContain(error);
+    }
+    for (const ls of existing) app2.append(0, ls, 2000, 2);
+    await app2.commit();
+    expect(head.seriesLimitRejections).toEqual(rejections);
+    const ids = new Set(existing.map((ls) => head.ref(ls)));
+    expect(head.numSeries).toBe(error === null ? new Set([...ids, head.ref(next)]).size : ids.size);
+    for (const ls of existing) {
+      const [s] = await head
+        .querier(0, 3000)
+        .select([name(ls[0]!.value), new Matcher("=", ls[1]!.name, ls[1]!.value)]);
+      expect(read(s!)).toEqual([
+        [1000, 1],
+        [2000, 2],
+      ]);
+    }
+  });
+
+  it("counts series of unfinished batches, and frees them on rollback", () => {
+    const head = new Head({ maxSeries: 1 });
+    const a = head.appender();
+    a.append(0, up("a"), 1000, 1);
+    const b = head.appender();
+    expect(() => b.append(0, up("b"), 1000, 1)).toThrow(LimitExceededError);
+    a.rollback();
+    expect(b.append(0, up("b"), 1000, 1)).toBeGreaterThan(0);
+  });
+
+  it("makes room when truncation removes series, and never refuses WAL replay", async () => {
+    const head = new Head({ maxSeries: 3, maxSeriesPerMetric: 1 });
+    const app = head.appender();
+    app.append(0, up("a"), 1000, 1);
+    app.append(0, cpu("0"), 10_000_000, 1);
+    await app.commit();
+    expect(() => head.appender().append(0, up("b"), 10_000_000, 1)).toThrow(/per metric name/);
+    head.truncateBefore(5_000_000);
+    expect(head.numSeries).toBe(1);
+    const app2 = head.appender();
+    app2.append(0, up("b"), 10_000_001, 1);
+    await app2.commit();
+    head.replaySeries([
+      { ref: 100, labels: up("c") },
+      { ref: 101, labels: up("d") },
+    ]);
+    expect(head.numSeries).toBe(4);
+    expect(head.stats().seriesCountByMetricName).toContainEqual({ name: "up", value: 3 });
+  });
+
+  it("takes new limits on reload: lowering refuses new series only, 0 lifts a limit", async () => {
+    const head = new Head();
+    const app = head.appender();
+    for (const j of ["a", "b", "c"]) app.append(0, up(j), 1000, 1);
+    await app.commit();
+    head.setLimits({ maxSeries: 2 });
+    expect(head.seriesLimits).toEqual({ maxSeries: 2, maxSeriesPerMetric: 0 });
+    const app2 = head.appender();
+    expect(() => app2.append(0, up("d"), 2000, 1)).toThrow(/limit of 2 active series/);
+    app2.append(0, up("a"), 2000, 1);
+    await app2.commit();
+    expect(head.numSeries).toBe(3);
+    head.setLimits({ maxSeries: 0 });
+    expect(head.appender().append(0, up("d"), 2000, 1)).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,6 @@
 import {
   compareLabels,
+  formatLabels,
   type Label,
   type Labels,
   labelsEqual,
@@ -11,6 +12,7 @@ import {
   type Appender,
   DuplicateSampleError,
   InvalidLabelsError,
+  LimitExceededError,
   OutOfBoundsError,
   OutOfOrderError,
   type Querier,
@@ -75,7 +77,31 @@ export interface HeadOptions {
   outOfOrderWindowMs?: number;
   /** The label-set hash series are keyed by (default 32-bit FNV-1a); tests pass a colliding one. */
   hashLabels?: (labels: Labels) => number;
+  /**
+   * Most series the head holds at once (`storage.limits.max_series`; 0 or absent: no limit).
+   * See {@link SeriesLimits} for when it is checked and what a refusal does.
+   */
+  maxSeries?: number;
+  /** Most series per metric name (`storage.limits.max_series_per_metric`; 0 or absent: no limit). */
+  maxSeriesPerMetric?: number;
 }
+
+/**
+ * The head's cardinality limits (0: no limit). They are checked only when a sample would create
+ * a series: `append` then throws {@link LimitExceededError} naming the limit, its value and the
+ * series, the sample is not staged, and the rest of the batch is unaffected (the caller decides,
+ * as for any per-sample error). Series that exist keep taking samples, and series re-created by
+ * WAL replay are never refused (accepted data is not lost). The counts are the head's series
+ * (those created by unfinished batches included); they fall when series leave the head (a batch
+ * rolled back, or truncation after blocks are cut).
+ */
+export interface SeriesLimits {
+  maxSeries: number;
+  maxSeriesPerMetric: number;
+}
+
+/** The limit that refused a series, as the `limit` label of `relay_tsdb_series_limit_rejections_total`. */
+export type SeriesLimitName = "max_series" | "max_series_per_metric";
 
 /** Head statistics in the shape of Prometheus's `/api/v1/status/tsdb` `data`. */
 export interface TSDBStatus {
@@ -198,6 +224,12 @@ function sameBits(a: number, b: number): boolean {
   return u32[1] === hi && u32[0] === lo;
 }
 
+/** A series' labels for an error message, cut to 500 characters. */
+function seriesText(labels: Labels): string {
+  const s = formatLabels(labels);
+  return s.length > 500 ? `${s.slice(0, 500)}...` : s;
+}
+
 function rangeEnd(t: number, width: number): number {
   return Math.floor(t / width) * width + width;
 }
@@ -275,6 +307,12 @@ export class Head implements Storage {
   readonly outOfOrderWindowMs: number;
   private readonly oooSeries = new Set<MemSeries>();
   private oooCount = 0;
+  private limits: SeriesLimits;
+  /** Series creations refused by each limit since the head was made. */
+  readonly seriesLimitRejections: Record<SeriesLimitName, number> = {
+    max_series: 0,
+    max_series_per_metric: 0,
+  };
 
   constructor(options: HeadOptions = {}) {
     this.wal = options.wal;
@@ -283,6 +321,29 @@ export class Head implements Storage {
     this.samplesPerChunk = options.samplesPerChunk ?? 120;
     this.minValid = options.minValidTime ?? Number.NEGATIVE_INFINITY;
     this.hashLabels = options.hashLabels ?? fnvLabels;
+    this.limits = { maxSeries: 0, maxSeriesPerMetric: 0 };
+    this.setLimits({
+      maxSeries: options.maxSeries ?? 0,
+      maxSeriesPerMetric: options.maxSeriesPerMetric ?? 0,
+    });
+  }
+
+  /** The cardinality limits in force. */
+  get seriesLimits(): Readonly<SeriesLimits> {
+    return this.limits;
+  }
+
+  /**
+   * Replaces the cardinality limits (config reload). Lowering one below the current count refuses
+   * new series only; nothing is evicted.
+   */
+  setLimits(limits: Partial<SeriesLimits>): void {
+    const norm = (n: number | undefined, cur: number) =>
+      n === undefined ? cur : Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+    this.limits = {
+      maxSeries: norm(limits.maxSeries, this.limits.maxSeries),
+      maxSeriesPerMetric: norm(limits.maxSeriesPerMetric, this.limits.maxSeriesPerMetric),
+    };
   }
 
   /** Number of series that exist but hold no sample yet (created by unfinished batches). */
@@ -591,9 +652,42 @@ export class Head implements Storage {
     const s = this.lookup(hash, labels);
     if (s !== undefined) return s;
     const valid = validateLabels(labels);
-    if (valid === labels) return this.createSeries(this.nextRef++, hash, valid);
+    if (valid === labels) {
+      this.admit(valid);
+      return this.createSeries(this.nextRef++, hash, valid);
+    }
     const vhash = this.hashLabels(valid);
-    return this.lookup(vhash, valid) ?? this.createSeries(this.nextRef++, vhash, valid);
+    const existing = this.lookup(vhash, valid);
+    if (existing !== undefined) return existing;
+    this.admit(valid);
+    return this.createSeries(this.nextRef++, vhash, valid);
+  }
+
+  /** Throws {@link LimitExceededError} (and counts it) when a new series with `labels` would pass a limit. */
+  private admit(labels: Labels): void {
+    const { maxSeries, maxSeriesPerMetric } = this.limits;
+    if (maxSeries > 0 && this.count >= maxSeries) {
+      this.seriesLimitRejections.max_series++;
+      throw new LimitExceededError(
+        `limit of ${maxSeries} active series reached (storage.limits.max_series); series rejected: ${seriesText(labels)}`,
+      );
+    }
+    if (maxSeriesPerMetric > 0) {
+      let name = "";
+      for (const l of labels) {
+        if (l.name === METRIC_NAME) {
+          name = l.value;
+          break;
+        }
+      }
+      if (this.postings.get(METRIC_NAME, name).length >= maxSeriesPerMetric) {
+        this.seriesLimitRejections.max_series_per_metric++;
+        throw new LimitExceededError(
+          `limit of ${maxSeriesPerMetric} active series per metric name reached for ${JSON.stringify(name)} ` +
+            `(storage.limits.max_series_per_metric); series rejected: ${seriesText(labels)}`,
+        );
+      }
+    }
   }
 
   private lookup(hash: number, labels: Labels): MemSeries | undefined {

@@ -36,6 +36,8 @@ export {
   HeadAppender,
   type HeadOptions,
   HeadQuerier,
+  type SeriesLimitName,
+  type SeriesLimits,
   type TSDBStatus,
   type WALSamples,
   type WALSeries,
