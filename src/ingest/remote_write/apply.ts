@@ -3,6 +3,7 @@ import {
   type Appendable,
   type Appender,
   DuplicateSampleError,
+  LimitExceededError,
   OutOfBoundsError,
   OutOfOrderError,
   type SeriesRef,
@@ -30,6 +31,7 @@ export interface ApplyOptions {
    * What to do with a sample the store refuses as out of order, duplicate or out of bounds.
    * `"reject"` (default, as Prometheus's receiver does): the whole request fails with 400 and
    * nothing is applied, so the sender does not retry it. `"skip"`: count it and apply the rest.
+   * A sample refused by a cardinality limit ({@link LimitExceededError}) always fails the request.
    */
   outOfOrder?: "reject" | "skip";
   /**
@@ -52,7 +54,10 @@ function isRefusal(err: unknown): boolean {
  * failure rolls the whole batch back and throws {@link RemoteWriteError}: 400 for something wrong
  * with the request (a sample too far in the future; with the default `outOfOrder: "reject"`, an
  * out-of-order, duplicate or out-of-bounds sample; labels the store refuses), 500 when the store
- * itself fails. Metadata goes to `updateMetadata` when the store has it. Series refs the store
+ * itself fails. A new series over a cardinality limit of the store ({@link LimitExceededError})
+ * fails the request with 400, the store's message (naming the limit, its value and the series) and
+ * nothing applied: senders retry 5xx and 429 but drop a batch answered 400, so an over-limit batch
+ * is not resent forever, and samples for existing series keep being accepted in later requests. Metadata goes to `updateMetadata` when the store has it. Series refs the store
  * returns are remembered in the request's cache slots (see {@link WriteRequest.refSlots}) and
  * passed, with the labels, for the same series in later requests: a store that no longer knows a
  * ref looks the series up by its labels, as the {@link Appender} contract says.
@@ -139,6 +144,13 @@ export async function applyWriteRequest(
 }
 
 function annotate(err: unknown, index: number, series: string, t: number): RemoteWriteError {
+  if (err instanceof LimitExceededError) {
+    return new RemoteWriteError(
+      400,
+      `${err.message} (series ${index} of the request, at timestamp ${t}; nothing in this request was applied)`,
+      { cause: err },
+    );
+  }
   if (err instanceof StorageError) {
     return new RemoteWriteError(400, `${err.message} for series ${index} ${series} at timestamp ${t}`, {
       cause: err,

@@ -449,6 +449,32 @@ describe("applyWriteRequest", () => {
     expect(store.rollbacks).toBe(1);
     expect(store.commits).toBe(0);
   });
+
+  it.each([
+    ["reject", "reject" as const],
+    ["skip (limits are not skipped)", "skip" as const],
+  ])(
+    "answers a cardinality limit with 400 naming it, nothing applied (outOfOrder: %s)",
+    async (_, outOfOrder) => {
+      const store = new MemoryStore();
+      store.failAppendAfter = 1;
+      const req = decodeRemoteWrite(
+        encodeRemoteWrite(
+          input([
+            [{ __name__: "a" }, [[NOW - 2, 1]]],
+            [{ __name__: "b", x: "1" }, [[NOW - 1, 1]]],
+          ]),
+        ),
+      );
+      await expect(applyWriteRequest(req, store, { ...opts, outOfOrder })).rejects.toMatchObject({
+        status: 400,
+        message:
+          "too many samples (series 1 of the request, at timestamp 1699999999999; nothing in this request was applied)",
+      });
+      expect(store.rollbacks).toBe(1);
+      expect(store.sampleCount).toBe(0);
+    },
+  );
 });
 
 describe("series cache (label bytes → validated labels and the store's ref)", () => {
