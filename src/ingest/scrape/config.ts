@@ -41,6 +41,12 @@ export interface ScrapeJob {
   readonly label_value_length_limit: number;
   /** Most bytes of uncompressed body one scrape may read. */
   readonly body_size_limit: number;
+  /**
+   * Most distinct series (after metric relabelling) one scrape of a target may have: Relay's
+   * `storage.limits.max_series_per_target`, which the server puts in every job (0 or absent: no
+   * limit). Over it the scrape fails as a whole, as with `sample_limit`.
+   */
+  readonly series_limit?: number;
 }
 
 /** Thrown by `ScrapeManager.applyConfig` for a job it cannot run; nothing is changed then. */

@@ -6,7 +6,15 @@ export const SCRAPE_USER_AGENT = "relay-monitor/0.1";
 /** Why a scrape failed; `kind` feeds the failure counters. */
 export class ScrapeError extends Error {
   override name = "ScrapeError";
-  readonly kind: "http" | "timeout" | "body_size" | "parse" | "sample_limit" | "label_limit" | "invalid";
+  readonly kind:
+    | "http"
+    | "timeout"
+    | "body_size"
+    | "parse"
+    | "sample_limit"
+    | "series_limit"
+    | "label_limit"
+    | "invalid";
 
   constructor(kind: ScrapeError["kind"], message: string, options?: { cause?: unknown }) {
     super(message, options);

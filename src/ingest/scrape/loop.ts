@@ -14,6 +14,7 @@ import {
   type Appendable,
   type Appender,
   DuplicateSampleError,
+  LimitExceededError,
   OutOfBoundsError,
   OutOfOrderError,
   type SeriesRef,
@@ -146,6 +147,10 @@ export class ScrapeLoop {
   private lastError = "";
   private lastScrapeMs = 0;
   private lastDurationMs = 0;
+  /** Samples of this scrape whose new series a storage limit refused, and the first message. */
+  private refused = 0;
+  private refusedMessage = "";
+  private warnedRefusal = false;
 
   constructor(deps: LoopDeps, target: LoopTarget) {
     this.deps = deps;
@@ -301,6 +306,7 @@ export class ScrapeLoop {
     if (!(err instanceof ScrapeError)) return;
     const m = this.deps.metrics;
     if (err.kind === "sample_limit") m.exceededSampleLimit.inc();
+    else if (err.kind === "series_limit") m.exceededSeriesLimit.inc();
     else if (err.kind === "body_size") m.exceededBodySizeLimit.inc();
     else if (err.kind === "label_limit") m.exceededLabelLimits.inc();
   }
@@ -319,6 +325,9 @@ export class ScrapeLoop {
     const honorTs = job.honor_timestamps;
     const trackTsStale = job.track_timestamps_staleness ?? false;
     const sampleLimit = job.sample_limit;
+    const seriesLimit = job.series_limit ?? 0;
+    let distinct = 0;
+    this.refused = 0;
     const cur: Series[] = [];
     const meta = new Map<string, { type: MetricType; help: string; unit: string }>();
     let limitErr: ScrapeError | undefined;
@@ -358,6 +367,13 @@ export class ScrapeLoop {
           continue;
         }
         s.seenIter = iter;
+        if (seriesLimit > 0 && ++distinct > seriesLimit) {
+          limitErr = new ScrapeError(
+            "series_limit",
+            `series limit exceeded: more than ${seriesLimit} series in one scrape (storage.limits.max_series_per_target)`,
+          );
+          continue;
+        }
         const ts = parser.timestamp();
         const t = honorTs && ts !== undefined ? ts : scrapeTime;
         try {
@@ -376,6 +392,7 @@ export class ScrapeLoop {
       throw new AppendFailure(err, res);
     }
     if (limitErr !== undefined) throw new AppendFailure(limitErr, res);
+    this.reportRefusals();
     const stale: Series[] = [];
     for (const s of this.prev) {
       if (s.trackedIter === iter || s.replacedBy?.trackedIter === iter) continue;
@@ -480,14 +497,35 @@ export class ScrapeLoop {
     }
   }
 
-  /** True (and counted) when the store refused a sample in a way that skips it, not the scrape. */
+  /**
+   * True (and counted) when the store refused a sample in a way that skips it, not the scrape. A
+   * new series refused by a storage cardinality limit is skipped too: the target's other series
+   * (existing ones included) keep their samples, and the scrape stays up.
+   */
   private countRefusal(err: unknown): boolean {
     const m = this.deps.metrics;
-    if (err instanceof OutOfOrderError) m.outOfOrder.inc();
+    if (err instanceof LimitExceededError) {
+      if (this.refused++ === 0) this.refusedMessage = err.message;
+      m.seriesRefused.inc({ job: this.target.cj.job.job_name });
+    } else if (err instanceof OutOfOrderError) m.outOfOrder.inc();
     else if (err instanceof DuplicateSampleError) m.duplicateTimestamp.inc();
     else if (err instanceof OutOfBoundsError) m.outOfBounds.inc();
     else return false;
     return true;
+  }
+
+  /** Warns once while scrapes keep having samples refused by a storage limit, again after a clean one. */
+  private reportRefusals(): void {
+    if (this.refused === 0) {
+      this.warnedRefusal = false;
+      return;
+    }
+    if (this.warnedRefusal) return;
+    this.warnedRefusal = true;
+    this.deps.logger.warn(
+      { target: this.target.url, refused: this.refused, err: this.refusedMessage },
+      "samples of new series refused by a storage limit (warned once until a scrape has none)",
+    );
   }
 
   private evict(iter: number): void {

@@ -8,6 +8,8 @@ export class ScrapeMetrics {
   readonly scrapes: Counter<"job" | "result">;
   readonly samplesAppended: Counter<"job">;
   readonly exceededSampleLimit: Counter;
+  readonly exceededSeriesLimit: Counter;
+  readonly seriesRefused: Counter<"job">;
   readonly exceededBodySizeLimit: Counter;
   readonly exceededLabelLimits: Counter;
   readonly duplicateTimestamp: Counter;
@@ -33,6 +35,17 @@ export class ScrapeMetrics {
     this.exceededSampleLimit = new Counter({
       name: "prometheus_target_scrapes_exceeded_sample_limit_total",
       help: "Total number of scrapes that hit the sample limit and were rejected.",
+      registers,
+    });
+    this.exceededSeriesLimit = new Counter({
+      name: "relay_target_scrapes_exceeded_series_limit_total",
+      help: "Scrapes that had more distinct series than storage.limits.max_series_per_target and were rejected.",
+      registers,
+    });
+    this.seriesRefused = new Counter({
+      name: "relay_scrape_samples_refused_by_series_limit_total",
+      help: "Scraped samples whose new series the storage refused for a cardinality limit (max_series, max_series_per_metric), by job.",
+      labelNames: ["job"],
       registers,
     });
     this.exceededBodySizeLimit = new Counter({

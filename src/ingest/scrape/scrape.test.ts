@@ -267,7 +267,8 @@ describe("ScrapeManager end to end against a prom-client target", () => {
     expect(store.of("a").every((s) => s.v === 1)).toBe(true);
   });
 
-  const failing: Array<[string, Handler, Partial<ScrapeJob>, RegExp]> = [
+  /** Each case: what fails, the target, the job's settings, lastError, the counter it increments (if any). */
+  const failing: Array<[string, Handler, Partial<ScrapeJob>, RegExp, string?]> = [
     [
       "a timeout",
       async (_req, res) => {
@@ -292,35 +293,53 @@ describe("ScrapeManager end to end against a prom-client target", () => {
       text(`a 1\n${"# padding\n".repeat(100)}`),
       { body_size_limit: 200 },
       /body size limit exceeded/,
+      "prometheus_target_scrapes_exceeded_body_size_limit_total",
     ],
-    ["too many samples", text("a 1\nb 2\nc 3\n"), { sample_limit: 2 }, /^sample limit exceeded$/],
+    [
+      "too many samples",
+      text("a 1\nb 2\nc 3\n"),
+      { sample_limit: 2 },
+      /^sample limit exceeded$/,
+      "prometheus_target_scrapes_exceeded_sample_limit_total",
+    ],
+    [
+      "too many series for the target (max_series_per_target)",
+      text("a 1\na 1\nb 2\nc 3\n"),
+      { series_limit: 2 },
+      /^series limit exceeded: more than 2 series in one scrape \(storage\.limits\.max_series_per_target\)$/,
+      "relay_target_scrapes_exceeded_series_limit_total",
+    ],
     [
       "too many labels",
       text('a{x="1",y="2"} 1\n'),
       { label_limit: 4 },
       /label_limit exceeded \(metric: a, number of labels: 5, limit: 4\)/,
+      "prometheus_target_scrape_pool_exceeded_label_limits_total",
     ],
     [
       "a long label name",
       text('a{xxxxxxxxxx="1"} 1\n'),
       { label_name_length_limit: 8 },
       /label_name_length_limit exceeded/,
+      "prometheus_target_scrape_pool_exceeded_label_limits_total",
     ],
     [
       "a long label value",
       text('a{x="0123456789"} 1\n'),
       { label_value_length_limit: 8 },
       /label_value_length_limit exceeded/,
+      "prometheus_target_scrape_pool_exceeded_label_limits_total",
     ],
     ["a repeated label name", text('a{x="1",x="2"} 1\n'), {}, /label name "x" is not unique/],
   ];
   it.each(failing)(
-    "reports %s as up 0 with lastError, never crashing, and appends nothing of it",
-    async (_n, handler, over, err) => {
+    "reports %s as up 0 with lastError, counted, never crashing, and appends nothing of it",
+    async (_n, handler, over, err, counter) => {
       const addr = await serve(handler);
       const store = new Recorder();
       const reports: ScrapeReport[] = [];
-      const sm = manager(store, (r) => reports.push(r));
+      const reg = new Registry();
+      const sm = manager(store, (r) => reports.push(r), reg);
       sm.applyConfig([job("bad", [addr], over)]);
       sm.start();
       const [r] = await scrapes(reports, 1);
@@ -338,8 +357,68 @@ describe("ScrapeManager end to end against a prom-client target", () => {
       const [info] = sm.targets();
       expect(info!.health).toBe("down");
       expect(info!.lastError).toMatch(err);
+      const limitCounters = (await reg.getMetricsAsJSON())
+        .filter((m) => /exceeded/.test(m.name))
+        .filter((m) => m.values.some((v) => v.value > 0))
+        .map((m) => m.name);
+      expect(limitCounters).toEqual(counter === undefined ? [] : [counter]);
     },
   );
+
+  it("accepts a scrape at its series limit: duplicates are not distinct series", async () => {
+    const addr = await serve(text("a 1\na 1\nb 2\n"));
+    const store = new Recorder();
+    const reports: ScrapeReport[] = [];
+    const sm = manager(store, (r) => reports.push(r));
+    sm.applyConfig([job("j", [addr], { series_limit: 2 })]);
+    sm.start();
+    const [r] = await scrapes(reports, 1);
+    expect(r).toMatchObject({ up: true, samplesPostRelabel: 3 });
+    expect(store.of("b")).toHaveLength(1);
+  });
+
+  it("skips samples whose new series the storage refuses for a limit; the rest of the target stays up", async () => {
+    let body = 'a{i="1"} 1\nb 2\n';
+    const addr = await serve((_req, res) => {
+      res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" });
+      res.end(body);
+    });
+    const head = new Head({ maxSeriesPerMetric: 2 });
+    const reports: ScrapeReport[] = [];
+    const reg = new Registry();
+    const warnings: object[] = [];
+    const sm = new ScrapeManager({
+      appendable: head,
+      maxStartOffsetMs: 20,
+      onScrape: (r) => reports.push(r),
+      registry: reg,
+      logger: { debug() {}, info() {}, warn: (o) => warnings.push(o), error() {} },
+    });
+    managers.push(sm);
+    sm.applyConfig([job("j", [addr])]);
+    sm.start();
+    await scrapes(reports, 1);
+    body = 'a{i="1"} 1\na{i="2"} 1\na{i="3"} 1\nb 3\n';
+    const [r1, r2] = await scrapes(reports, 2);
+    expect([r1!.up, r2!.up]).toEqual([true, true]);
+    const q = head.querier(0, Date.now() + 1000);
+    const got = (await q.select([new Matcher("=~", "__name__", "a|b|up")])).map((s) =>
+      formatLabels(s.labels).replace(addr, "X"),
+    );
+    expect(got).toEqual([
+      'a{i="1", instance="X", job="j"}',
+      'a{i="2", instance="X", job="j"}',
+      'b{instance="X", job="j"}',
+      'up{instance="X", job="j"}',
+    ]);
+    expect(head.seriesLimitRejections.max_series_per_metric).toBe(2);
+    expect(await reg.metrics()).toMatch(/relay_scrape_samples_refused_by_series_limit_total\{job="j"\} 2/);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      refused: 1,
+      err: expect.stringContaining('limit of 2 active series per metric name reached for "a"'),
+    });
+  });
 
   it("marks the last good scrape's series stale when a later scrape fails", async () => {
     let ok = true;
