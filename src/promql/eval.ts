@@ -653,6 +653,8 @@ export class Evaluator {
         return this.evalHistogramQuantile(e);
       case "histogram_fraction":
         return this.evalHistogramFraction(e);
+      case "info":
+        return (await import("./info.js")).evalInfo(this, e);
       case "histogram_count":
       case "histogram_sum":
       case "histogram_avg":

@@ -12,7 +12,6 @@ const SKIPPED_FILES: Record<string, string> = {
   "native_histograms.test": "native histograms are not supported",
   "limit.test": "every query mixes native histograms into the data",
   "start_timestamps.test": "needs per-sample start timestamps in storage (use-start-timestamps)",
-  "info.test": "info() is experimental and not implemented",
 };
 
 /** Every file of the suite, in a fixed order. */
