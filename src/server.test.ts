@@ -26,18 +26,38 @@ async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number): 
   }
 }
 
+/** The test server's configuration; `limits` go to `storage.limits`. */
+function configText(limits = "{ max_series_per_metric: 1000 }"): string {
+  return (
+    "collectors:\n  host: { scrape_interval: 1s, scrape_timeout: 1s }\n  self: { scrape_interval: 1s, scrape_timeout: 1s }\n" +
+    `storage:\n  limits: ${limits}\n`
+  );
+}
+
+function postWrite(base: string, timeseries: Parameters<typeof encodeRemoteWrite>[0]["timeseries"]) {
+  return fetch(`${base}/api/v1/write`, {
+    method: "POST",
+    headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy" },
+    body: encodeRemoteWrite({ timeseries }),
+  });
+}
+
+async function scalar(base: string, expr: string): Promise<number> {
+  const r = await getJSON(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const result = (r.data as { result: { value: [number, string] }[] }).result;
+  return result.length === 0 ? Number.NaN : Number(result[0]!.value[1]);
+}
+
 describe("a running monitor watching this host and itself", () => {
   let dir: string;
+  let cfg: string;
   let server: RelayMonitor;
   let base: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "relay-server-"));
-    const cfg = join(dir, "relay.yml");
-    await writeFile(
-      cfg,
-      "collectors:\n  host: { scrape_interval: 1s, scrape_timeout: 1s }\n  self: { scrape_interval: 1s, scrape_timeout: 1s }\n",
-    );
+    cfg = join(dir, "relay.yml");
+    await writeFile(cfg, configText());
     server = new RelayMonitor({
       configFile: cfg,
       storagePath: join(dir, "data"),
@@ -105,6 +125,34 @@ describe("a running monitor watching this host and itself", () => {
     expect(values.data).toEqual(Array.from({ length: 10 }, (_, i) => `host-${i}`).sort());
   });
 
+  test("remote write over storage.limits.max_series_per_metric: 400 naming the limit, nothing applied, counted; existing series still take samples", async () => {
+    const now = Date.now();
+    const sample = (shard: string, t: number) => ({
+      labels: [
+        { name: "__name__", value: "rw_test_total" },
+        { name: "instance", value: "host-0" },
+        { name: "shard", value: shard },
+      ],
+      samples: [{ value: 1, timestamp: t }],
+    });
+    const count = 'count_over_time(rw_test_total{shard="0"}[2h])';
+    expect(await scalar(base, count)).toBe(100);
+    const res = await postWrite(base, [sample("0", now - 1000), sample("1000", now - 1000)]);
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain(
+      'limit of 1000 active series per metric name reached for "rw_test_total" (storage.limits.max_series_per_metric); series rejected: rw_test_total{instance="host-0", shard="1000"}',
+    );
+    expect(text).toContain("nothing in this request was applied");
+    expect((await getJSON(base, "/api/v1/series?match[]=rw_test_total{shard='1000'}")).data).toEqual([]);
+    expect(await scalar(base, count)).toBe(100);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^relay_tsdb_series_limit_rejections_total\{limit="max_series_per_metric"\} 1$/m);
+    expect(metrics).toMatch(/^relay_tsdb_series_limit_rejections_total\{limit="max_series"\} 0$/m);
+    expect((await postWrite(base, [sample("0", now - 500)])).status).toBe(204);
+    expect(await scalar(base, count)).toBe(101);
+  });
+
   test("remote write: a truncated or garbage body gets 400 and changes nothing", async () => {
     const body = encodeRemoteWrite({
       timeseries: [
@@ -151,7 +199,65 @@ describe("a running monitor watching this host and itself", () => {
       "storageRetention",
       "2w1d",
     );
-    const tsdb = (await getJSON(base, "/api/v1/status/tsdb")).data as { headStats: { numSeries: number } };
-    expect(tsdb.headStats.numSeries).toBeGreaterThan(1000);
+  });
+
+  test("/api/v1/status/tsdb: Prometheus's shape, top lists cut to `limit`, the cardinality of what was written", async () => {
+    type Stat = { name: string; value: number };
+    type Status = {
+      headStats: Record<string, number>;
+      seriesCountByMetricName: Stat[];
+      labelValueCountByLabelName: Stat[];
+      memoryInBytesByLabelName: Stat[];
+      seriesCountByLabelValuePair: Stat[];
+    };
+    const tsdb = (await getJSON(base, "/api/v1/status/tsdb?limit=3")).data as Status;
+    const { headStats, ...lists } = tsdb;
+    expect(Object.keys(headStats).sort()).toEqual([
+      "chunkCount",
+      "maxTime",
+      "minTime",
+      "numLabelPairs",
+      "numSeries",
+    ]);
+    expect(headStats.numSeries).toBeGreaterThan(1000);
+    expect(headStats.numLabelPairs).toBeGreaterThan(1000);
+    expect(headStats.chunkCount).toBeGreaterThanOrEqual(headStats.numSeries!);
+    expect(headStats.minTime).toBeLessThan(headStats.maxTime!);
+    expect(Object.keys(lists).sort()).toEqual([
+      "labelValueCountByLabelName",
+      "memoryInBytesByLabelName",
+      "seriesCountByLabelValuePair",
+      "seriesCountByMetricName",
+    ]);
+    for (const list of Object.values(lists)) {
+      expect(list).toHaveLength(3);
+      for (const s of list) expect(Object.keys(s).sort()).toEqual(["name", "value"]);
+      expect(list.map((s) => s.value)).toEqual(list.map((s) => s.value).sort((a, b) => b - a));
+    }
+    expect(tsdb.seriesCountByMetricName[0]).toEqual({ name: "rw_test_total", value: 1000 });
+    expect(tsdb.seriesCountByLabelValuePair[0]).toEqual({ name: "__name__=rw_test_total", value: 1000 });
+    const all = (await getJSON(base, "/api/v1/status/tsdb")).data as Status;
+    expect(all.seriesCountByMetricName).toHaveLength(10);
+    expect(all.labelValueCountByLabelName).toContainEqual({ name: "shard", value: 1000 });
+    expect(all.labelValueCountByLabelName).toContainEqual({ name: "instance", value: 10 + 1 });
+  });
+
+  // Last: it leaves both targets over their limit.
+  test("scraping over storage.limits.max_series_per_target (after a reload): targets down naming the limit, counted", async () => {
+    await writeFile(cfg, configText("{ max_series_per_metric: 1000, max_series_per_target: 5 }"));
+    expect((await fetch(`${base}/-/reload`, { method: "POST" })).status).toBe(200);
+    const targets = await waitFor(async () => {
+      const r = await getJSON(base, "/api/v1/targets");
+      const active = (r.data as { activeTargets: { health: string; lastError: string }[] }).activeTargets;
+      return active.length === 2 && active.every((t) => t.health === "down") ? active : undefined;
+    }, 10_000);
+    for (const t of targets) {
+      expect(t.lastError).toBe(
+        "series limit exceeded: more than 5 series in one scrape (storage.limits.max_series_per_target)",
+      );
+    }
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^relay_target_scrapes_exceeded_series_limit_total [1-9]/m);
+    expect(await scalar(base, 'up{job="node"}')).toBe(0);
   });
 });

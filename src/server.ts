@@ -140,6 +140,7 @@ export class RelayMonitor {
   private readonly opts: ServerOptions;
   private config: Config;
   private storage: Storage | undefined;
+  private tsdb: DB | undefined;
   /** The one SQLite file for state other than time series (alerts, silences, dashboards, privacy). */
   private state: Database.Database | undefined;
   private scrape: ScrapeManager | undefined;
@@ -194,12 +195,25 @@ export class RelayMonitor {
       retentionTime: this.config.storage.retention.time,
       retentionSize: this.config.storage.retention.size || undefined,
       outOfOrderWindowMs: this.config.storage.out_of_order_time_window,
+      maxSeries: this.config.storage.limits.max_series,
+      maxSeriesPerMetric: this.config.storage.limits.max_series_per_metric,
       logger: {
         info: (msg) => this.logger.info({ component: "tsdb" }, msg),
         warn: (msg) => this.logger.warn({ component: "tsdb" }, msg),
       },
     });
     this.storage = head;
+    this.tsdb = head;
+    new Counter({
+      name: "relay_tsdb_series_limit_rejections_total",
+      help: "New series refused by a storage cardinality limit (storage.limits), by limit.",
+      labelNames: ["limit"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [limit, n] of Object.entries(head.head.seriesLimitRejections)) this.inc({ limit }, n);
+      },
+    });
     this.state = new Database(join(dataDir, "state.db"));
     this.state.pragma("journal_mode = WAL");
     this.state.pragma("synchronous = NORMAL");
@@ -507,16 +521,21 @@ export class RelayMonitor {
     };
   }
 
-  /** The configured jobs plus the built-in ones (host collector and self), unless disabled. */
-  private scrapeJobs(cfg: Config): ScrapeJobConfig[] {
+  /**
+   * The configured jobs plus the built-in ones (host collector and self), unless disabled, each
+   * with `storage.limits.max_series_per_target` as its `series_limit`.
+   */
+  private scrapeJobs(cfg: Config): (ScrapeJobConfig & { series_limit: number })[] {
+    const series_limit = cfg.storage.limits.max_series_per_target;
     const jobs = [...cfg.scrape_configs, ...this.demoJobs];
-    if (this.opts.builtinTargets === false) return jobs;
-    const self = this.address.replace(/^0\.0\.0\.0:/, "127.0.0.1:").replace(/^\[::\]:/, "[::1]:");
-    const labels = { host: hostname() };
-    if (cfg.collectors.self.enabled) jobs.push(staticJob(cfg.collectors.self, "/metrics", [self], labels));
-    if (cfg.collectors.host.enabled)
-      jobs.push(staticJob(cfg.collectors.host, "/metrics/node", [self], labels));
-    return jobs;
+    if (this.opts.builtinTargets !== false) {
+      const self = this.address.replace(/^0\.0\.0\.0:/, "127.0.0.1:").replace(/^\[::\]:/, "[::1]:");
+      const labels = { host: hostname() };
+      if (cfg.collectors.self.enabled) jobs.push(staticJob(cfg.collectors.self, "/metrics", [self], labels));
+      if (cfg.collectors.host.enabled)
+        jobs.push(staticJob(cfg.collectors.host, "/metrics/node", [self], labels));
+    }
+    return jobs.map((j) => ({ ...j, series_limit }));
   }
 
   private flags(): Record<string, string> {
@@ -561,6 +580,10 @@ export class RelayMonitor {
       throw err;
     }
     this.config = next;
+    this.tsdb?.head.setLimits({
+      maxSeries: next.storage.limits.max_series,
+      maxSeriesPerMetric: next.storage.limits.max_series_per_metric,
+    });
     this.scrape?.applyConfig(this.scrapeJobs(next));
     this.lastReload = { success: true, time: new Date() };
     this.logger.info("configuration reloaded");
