@@ -29,7 +29,11 @@ const specs: SeriesSpec[] = [
   { labels: { __name__: "app_cpu_percent", instance: "a" }, value: walk(2) },
   // engagement falls two hours after latency rises
   {
-    labels: { __name__: "relay_community_engagement_ratio", channel: "coffee" },
+    labels: {
+      __name__: "relay_community_health_component_ratio",
+      component: "engagement",
+      channel: "coffee",
+    },
     value: (t) => 0.5 - 0.02 * latency(t - LAG) + 0.005 * noise(Math.floor(t / STEP)),
   },
 ];
@@ -51,7 +55,7 @@ describe("correlation engine over PromQL", () => {
     const ce = new CorrelationEngine({ source, config, now: () => NOW });
     const r = await ce.correlate({
       technical: "app_latency_seconds",
-      community: "relay_community_engagement_ratio",
+      community: 'relay_community_health_component_ratio{component="engagement"}',
     });
     expect(r.skipped).toEqual([]);
     expect(r.pairs).toHaveLength(1);
@@ -61,7 +65,7 @@ describe("correlation engine over PromQL", () => {
     expect(p.spearman).toBeLessThan(-0.7);
     expect(p.confidence).toBeGreaterThan(0.999);
     expect(p.technical).toEqual({ expr: "app_latency_seconds", labels: { instance: "a" } });
-    expect(p.community.labels).toEqual({ channel: "coffee" });
+    expect(p.community.labels).toEqual({ channel: "coffee", component: "engagement" });
     expect(p.lags).toHaveLength(2 * 24 + 1);
     expect(r.range).toEqual({ from: FROM, to: NOW, step: STEP });
   });
@@ -73,7 +77,7 @@ describe("correlation engine over PromQL", () => {
     expect(r.ranking[0]!.bestLagMs).toBe(LAG);
     expect(r.ranking[1]!.confidence).toBeLessThan(0.95);
     expect(r.skipped).toEqual([{ name: "missing", reason: "no data" }]);
-    expect(r.community.labels).toEqual({ channel: "coffee" });
+    expect(r.community.labels).toEqual({ channel: "coffee", component: "engagement" });
   });
 
   test("bad ranges are clear errors", async () => {

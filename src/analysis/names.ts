@@ -33,7 +33,8 @@ export const METRICS = {
   moderationActions: "relay_moderation_actions_total",
   channelMessages: "relay_channel_messages_total",
   communityHealth: "relay_community_health_score",
-  communityEngagement: "relay_community_engagement_ratio",
+  /** Published by the community stage: each normalised health component (0–1) per channel. */
+  communityHealthComponent: "relay_community_health_component_ratio",
   /** Written by the anomaly detector: the latest robust z-score of each watched series. */
   anomalyScore: "relay_anomaly_score",
   /** Written by the performance analyzer: the score (0–100) of each analysis. */
@@ -70,7 +71,7 @@ export const EXPRS = {
     `histogram_quantile(0.5, sum by (instance, le) (rate(${m.consensusDuration}_bucket[${w}])))`,
   messageVolume: (w = "5m") => `sum by (channel) (rate(${m.channelMessages}[${w}]))`,
   healthScore: () => `${m.communityHealth}`,
-  engagement: () => `${m.communityEngagement}`,
+  engagement: () => `${m.communityHealthComponent}{component="engagement"}`,
   cpuUtilisation: (w = "5m") => `100 * (1 - avg by (instance) (rate(${m.cpuSeconds}{mode="idle"}[${w}])))`,
   memoryUtilisation: () => `100 * (1 - ${m.memAvailable} / ${m.memTotal})`,
   storageUtilisation: () =>
