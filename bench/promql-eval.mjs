@@ -72,6 +72,7 @@ const median = (a) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 let total = 0;
+const cpu0 = process.cpuUsage();
 for (const [name, expr] of QUERIES) {
   const times = [];
   let series = 0;
@@ -90,4 +91,6 @@ for (const [name, expr] of QUERIES) {
     `${name.padEnd(30)} median ${med.toFixed(1).padStart(8)} ms  series ${String(series).padStart(5)} points ${String(points).padStart(7)}`,
   );
 }
+const cpu = process.cpuUsage(cpu0);
 console.log(`total of medians: ${total.toFixed(1)} ms over ${QUERIES.length} queries (minT ${minT})`);
+console.log(`process CPU for all ${RUNS + 1} runs of the queries: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
