@@ -93,4 +93,6 @@ for (const [name, expr] of QUERIES) {
 }
 const cpu = process.cpuUsage(cpu0);
 console.log(`total of medians: ${total.toFixed(1)} ms over ${QUERIES.length} queries (minT ${minT})`);
-console.log(`process CPU for all ${RUNS + 1} runs of the queries: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
+console.log(
+  `process CPU for all ${RUNS + 1} runs of the queries: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`,
+);
