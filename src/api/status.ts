@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { type BuildInfo, params, success } from "./app.js";
+import { badData } from "./errors.js";
 
 /** What the status endpoints report. */
 export interface StatusApiDeps {
@@ -42,7 +43,9 @@ export async function statusRoutes(app: FastifyInstance, deps: StatusApiDeps): P
     });
   });
   app.get("/api/v1/status/tsdb", async (req, reply) => {
-    const limit = params(req).limit() || 10;
+    const p = params(req);
+    const limit = p.get("limit") === undefined ? 10 : p.limit();
+    if (limit === 0) throw badData("limit must be a positive number");
     success(reply, deps.tsdbStatus(limit));
   });
 }
