@@ -14,8 +14,9 @@ export function sdkFamily(key: RelayMetricKey): FamilyDef {
 }
 
 /**
- * Host series of the simulated nodes, with node_exporter's names and labels, so the System Overview
- * and Capacity dashboards and the capacity planner have per-node history to work on.
+ * Host series of the simulated nodes, with node_exporter's names and labels (diskstats of the one
+ * disk `vda` included), so the System Overview and Capacity dashboards and the capacity planner have
+ * per-node history to work on.
  */
 export const HOST_FAMILIES = {
   cpu: {
@@ -58,6 +59,36 @@ export const HOST_FAMILIES = {
     name: "node_network_transmit_bytes_total",
     type: "counter",
     help: "Network device statistic transmit_bytes.",
+    labelNames: ["device"],
+  },
+  diskReadBytes: {
+    name: "node_disk_read_bytes_total",
+    type: "counter",
+    help: "The total number of bytes read successfully.",
+    labelNames: ["device"],
+  },
+  diskWrittenBytes: {
+    name: "node_disk_written_bytes_total",
+    type: "counter",
+    help: "The total number of bytes written successfully.",
+    labelNames: ["device"],
+  },
+  diskReads: {
+    name: "node_disk_reads_completed_total",
+    type: "counter",
+    help: "The total number of reads completed successfully.",
+    labelNames: ["device"],
+  },
+  diskWrites: {
+    name: "node_disk_writes_completed_total",
+    type: "counter",
+    help: "The total number of writes completed successfully.",
+    labelNames: ["device"],
+  },
+  diskIoTime: {
+    name: "node_disk_io_time_seconds_total",
+    type: "counter",
+    help: "Total seconds spent doing I/Os.",
     labelNames: ["device"],
   },
   load1: { name: "node_load1", type: "gauge", help: "1m load average.", labelNames: [] },

@@ -92,6 +92,7 @@ function nodeHandles(s: SeriesStore, validators: readonly string[], self: string
     endpoints[k] = { ok: s.counter(F.httpRequests, labels), okDuration: s.histogram(F.httpDuration, labels) };
   }
   const fs = { device: "/dev/vda1", fstype: "ext4", mountpoint: "/" };
+  const disk = { device: "vda" };
   return {
     endpoints,
     memTotal: s.gauge(HOST_FAMILIES.memTotal),
@@ -150,6 +151,13 @@ function nodeHandles(s: SeriesStore, validators: readonly string[], self: string
     fsAvail: s.gauge(HOST_FAMILIES.fsAvail, fs),
     netRx: s.counter(HOST_FAMILIES.netRx, { device: "eth0" }),
     netTx: s.counter(HOST_FAMILIES.netTx, { device: "eth0" }),
+    disk: {
+      readBytes: s.counter(HOST_FAMILIES.diskReadBytes, disk),
+      writtenBytes: s.counter(HOST_FAMILIES.diskWrittenBytes, disk),
+      reads: s.counter(HOST_FAMILIES.diskReads, disk),
+      writes: s.counter(HOST_FAMILIES.diskWrites, disk),
+      ioTime: s.counter(HOST_FAMILIES.diskIoTime, disk),
+    },
     load1: s.gauge(HOST_FAMILIES.load1),
     load5: s.gauge(HOST_FAMILIES.load5),
     load15: s.gauge(HOST_FAMILIES.load15),
@@ -162,6 +170,8 @@ interface NodeState {
   readonly store: SeriesStore;
   readonly h: ReturnType<typeof nodeHandles>;
   readonly rng: Rng;
+  /** The disk's own generator, so its draws leave every other series as it was before disks. */
+  readonly diskRng: Rng;
   peersIn: number;
   peersOut: number;
   load5: number;
@@ -226,6 +236,7 @@ export class Network {
         store,
         h: nodeHandles(store, names, name),
         rng: new Rng(opts.seed, 0x40de, i),
+        diskRng: new Rng(opts.seed, 0xd15c, i),
         peersIn: 10 + i,
         peersOut: 8,
         load5: 0.3,
@@ -411,6 +422,7 @@ export class Network {
       proximity: 0,
       tx: 0,
     };
+    let fileBytes = 0;
     const background = 5 * a * growth + sessions / 8;
     counts.read = rng.poisson(dt * background);
     counts.list = rng.poisson(dt * background * 0.3);
@@ -418,8 +430,10 @@ export class Network {
       const w = e.wire;
       switch (w.type) {
         case "message":
-          if (e.extras.attachment) counts.file++;
-          else counts.post++;
+          if (e.extras.attachment) {
+            counts.file++;
+            fileBytes += e.extras.attachment;
+          } else counts.post++;
           h.channelMessages(w.channel).add(1);
           break;
         case "vote":
@@ -568,7 +582,37 @@ export class Network {
     h.load1.set(round3(load1));
     h.load5.set(round3(n.load5));
     h.load15.set(round3(n.load15));
+    this.stepDisk(n, dt, requests, fileBytes, rounds.count, dbSlow);
     return { queries, errors };
+  }
+
+  /**
+   * Diskstats of node `n`'s disk `vda` over `dt` seconds: a journal and log baseline, the block store
+   * (a block per consensus round), request logs and caches, and uploaded files stored and read back,
+   * so the bytes follow the activity curve; I/O time is the operations' service time, plus the
+   * waits of a database slowdown.
+   */
+  private stepDisk(
+    n: NodeState,
+    dt: number,
+    requests: number,
+    fileBytes: number,
+    blocks: number,
+    dbSlow: boolean,
+  ): void {
+    const d = n.h.disk;
+    const rng = n.diskRng;
+    const jitter = () => Math.max(0.5, 1 + 0.1 * rng.normal());
+    const written = pages((dt * 24_000 + requests * 7_000 + blocks * 36_000 + fileBytes) * jitter());
+    const read = pages((dt * 2_000 + requests * 2_500 + fileBytes * 0.8) * jitter());
+    const writes = Math.round(written / 20_480) + rng.poisson(dt * 0.5);
+    const reads = Math.round(read / 32_768) + rng.poisson(dt * 0.1);
+    d.writtenBytes.add(written);
+    d.readBytes.add(read);
+    d.writes.add(writes);
+    d.reads.add(reads);
+    const busy = Math.min(dt, writes * 0.0006 + reads * 0.0004 + (dbSlow ? 0.05 * dt : 0));
+    d.ioTime.add(Math.round(busy * 1000) / 1000);
   }
 
   private stepDb(dt: number, queries: number, errors: number, slow: boolean): void {
@@ -612,6 +656,11 @@ function dbHandles(s: SeriesStore) {
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(Math.max(v, lo), hi);
+}
+
+/** `bytes` rounded to whole 4 KiB pages. */
+function pages(bytes: number): number {
+  return Math.round(bytes / 4096) * 4096;
 }
 
 function round3(v: number): number {

@@ -112,6 +112,12 @@ describe("history", () => {
       ["count(node_memory_MemAvailable_bytes)", 3],
       ["count(node_filesystem_avail_bytes)", 3],
       ["count(node_load5)", 3],
+      ['count(node_disk_written_bytes_total{device="vda"})', 3],
+      ['count(node_disk_io_time_seconds_total{device="vda"})', 3],
+      ["count(rate(node_disk_reads_completed_total[10m]) > 0)", 3],
+      ["count(rate(node_disk_writes_completed_total[10m]) > 0)", 3],
+      ["count(rate(node_disk_read_bytes_total[10m]) > 0)", 3],
+      ["count(rate(node_disk_io_time_seconds_total[10m]) > 0 < 1)", 3],
       ['count(relay_consensus_round_duration_seconds_bucket{node="relay-node-1"})', 11],
       ["count(relay_economy_transactions_total) > 0", undefined],
       ['count(relay_channel_members{channel="marias-coffee-shop"})', 1],
@@ -122,6 +128,11 @@ describe("history", () => {
       if (want === undefined) expect(got.length, expr).toBe(1);
       else expect(got, expr).toEqual([want]);
     }
+    // disk writes follow the day: the weekday morning rush writes far more than 3 a.m.
+    const written = 'sum(rate(node_disk_written_bytes_total{node="relay-node-1"}[15m]))';
+    const [rush] = await value(written, Date.UTC(2026, 0, 14, 8, 15));
+    const [night] = await value(written, Date.UTC(2026, 0, 14, 3, 15));
+    expect(rush).toBeGreaterThan(1.5 * night!);
     expect(
       await value('up{node="relay-node-2"} or up{instance="127.0.0.1:9102"}', down.start + 300_000),
     ).toEqual([0]);
