@@ -1,6 +1,7 @@
-import { hashString, type Labels, LabelsBuilder, labelsGet, labelsKey, METRIC_NAME } from "../model/index.js";
+import { type Labels, LabelsBuilder, labelsGet, labelsKey, METRIC_NAME } from "../model/index.js";
 import { ExecutionError } from "./errors.js";
 import { type Evaluator, formatAnnFloat, goSortReverse, type Value } from "./eval.js";
+import { ratioPosition } from "./labelhash.js";
 import type { AggregateExpr } from "./parser/index.js";
 import { quantile } from "./quantile.js";
 import { byStep, SeriesBuilder, type StepSeries } from "./series.js";
@@ -304,7 +305,7 @@ interface KItem {
 }
 
 function ratioOffset(labels: Labels): number {
-  return hashString(labelsKey(labels)) / 2 ** 53;
+  return ratioPosition(labels);
 }
 
 function aggregateK(ev: Evaluator, e: AggregateExpr, series: StepSeries[], param: Float64Array): Value {
