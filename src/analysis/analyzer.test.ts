@@ -243,6 +243,16 @@ describe("analyzer findings on crafted series", () => {
     expect(got.map((s) => [labelsGet(s.labels, "__name__"), s.v])).toEqual([["relay_performance_score", 80]]);
   });
 
+  test("with nothing measured the periodic run writes no score (an empty store stays empty)", async () => {
+    const { head, source } = await headWith([], T0, T1, 60_000);
+    const pa = new PerformanceAnalyzer({ source, appendable: head, now: () => T1 + 1000 });
+    pa.applyConfig(performanceConfigSchema.parse({ interval: "1h" }));
+    pa.start();
+    await expect.poll(() => pa.latest()?.measured, { timeout: 5000 }).toBe(0);
+    await pa.stop();
+    expect(head.numSeries).toBe(0);
+  });
+
   test("rejects an empty range", async () => {
     const { source } = await headWith([], T0, T1, 60_000);
     await expect(new PerformanceAnalyzer({ source }).analyze(T1, T1)).rejects.toThrow(/to > from/);

@@ -69,6 +69,8 @@ export interface PerformanceReport {
   score: number;
   /** Checks whose query failed, with the error; the others still ran. */
   errors: { type: string; error: string }[];
+  /** Checks that found data to judge; 0 means nothing was measured and the score says nothing. */
+  measured: number;
 }
 
 /** One check: a PromQL expression whose every sample is compared with levels. */
@@ -390,7 +392,8 @@ export class PerformanceAnalyzer {
     const now = (this.opts.now ?? Date.now)();
     const report = await this.analyze(now - this.config.window, now);
     this.last = report;
-    if (this.opts.appendable) {
+    // With nothing measured the score says nothing: no sample is written (an empty store stays empty).
+    if (this.opts.appendable && report.measured > 0) {
       const app = this.opts.appendable.appender();
       app.append(0, labelsFromRecord({ __name__: M.performanceScore }), now, report.score);
       await app.commit();
@@ -407,6 +410,7 @@ export class PerformanceAnalyzer {
     const r = `${secs}s`;
     const findings: Finding[] = [];
     const errors: { type: string; error: string }[] = [];
+    let measured = 0;
     const results = await Promise.allSettled(
       CHECKS.map((c) => this.opts.source.instant(c.expr(r, secs), to)),
     );
@@ -419,6 +423,7 @@ export class PerformanceAnalyzer {
         });
         continue;
       }
+      if (res.value.length > 0) measured++;
       for (const s of res.value) {
         const sev = severityFor(s.v, c.levels(this.config));
         if (sev === null) continue;
@@ -450,6 +455,7 @@ export class PerformanceAnalyzer {
       recommendations: groupRecommendations(findings),
       score: performanceScore(findings),
       errors,
+      measured,
     };
   }
 }

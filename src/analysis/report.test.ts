@@ -27,6 +27,7 @@ const performance: PerformanceReport = {
   recommendations: [],
   score: 90,
   errors: [],
+  measured: 16,
 };
 const capacity: CapacityReport = {
   timestamp: to,
