@@ -3,11 +3,19 @@
  * `v` with the data labels of the info series (default `target_info`) that share its identifying
  * labels (`instance`, `job`).
  */
-import { isStaleNaN, type Labels, LabelsBuilder, labelsGet, Matcher, METRIC_NAME } from "../model/index.js";
+import {
+  isStaleNaN,
+  type Labels,
+  LabelsBuilder,
+  labelsGet,
+  labelsKey,
+  Matcher,
+  METRIC_NAME,
+} from "../model/index.js";
 import { ExecutionError } from "./errors.js";
 import type { Evaluator, Value } from "./eval.js";
 import type { Call, Expr, VectorSelector } from "./parser/index.js";
-import { byStep, goLabelsString, SeriesBuilder, type StepSeries } from "./series.js";
+import { byStep, goLabelsString, type StepSeries } from "./series.js";
 
 /** The info metric `info()` reads when its selector names none. */
 export const TARGET_INFO = "target_info";
@@ -169,59 +177,105 @@ export async function evalInfo(ev: Evaluator, call: Call): Promise<Value> {
   for (let i = 0; i < n; i++) ref[i] = r === null ? ev.ts(i) : (r.at ?? ev.ts(i)) - r.offset;
   const infos = idValues.size ? await fetchInfoSeries(ev, nameMatchers, selMatchers, idValues, ref) : [];
 
+  // Signatures (info metric name + identifying labels) are interned; base series look theirs up
+  // once per info metric, so the step loop works on integer ids only.
   const infoNames = [...new Set(infos.map((s) => s.name))];
-  const baseId = base.map((s) => idKey(s.labels));
+  const M = infoNames.length;
+  const sigIds = new Map<string, number>();
+  const infoSig = new Int32Array(infos.length);
+  for (let q = 0; q < infos.length; q++) {
+    const sig = infos[q]!.sig;
+    let id = sigIds.get(sig);
+    if (id === undefined) {
+      id = sigIds.size;
+      sigIds.set(sig, id);
+    }
+    infoSig[q] = id;
+  }
+  const baseSig = new Int32Array(base.length * M).fill(-1);
+  for (let k = 0; k < base.length; k++) {
+    if (ignored[k]) continue;
+    const id = idKey(base[k]!.labels);
+    for (let m = 0; m < M; m++) baseSig[k * M + m] = sigIds.get(`${infoNames[m]}\x00${id}`) ?? -1;
+  }
+
+  const outMap = new Map<string, StepSeries>();
+  const outList: StepSeries[] = [];
+  const target = (labels: Labels, dropName: boolean): StepSeries => {
+    const key = labelsKey(labels);
+    let o = outMap.get(key);
+    if (!o) {
+      o = { labels, dropName, steps: [], vals: [] };
+      outMap.set(key, o);
+      outList.push(o);
+    } else if (dropName) o.dropName = true;
+    return o;
+  };
   const bs = byStep(base, n);
-  const out = new SeriesBuilder();
-  const chosen = new Map<string, number>();
+  const chosen = new Int32Array(sigIds.size);
+  // Per base series: the info series it was last enriched from (-2: none yet) and the output series.
+  const lastPicks = new Int32Array(base.length * M).fill(-2);
+  const outOf: (StepSeries | null | undefined)[] = new Array(base.length);
   const picks: number[] = [];
-  const cache: ({ key: string; labels: Labels | null } | undefined)[] = new Array(base.length);
   for (let i = 0; i < n; i++) {
     ev.st.check();
     const from = bs.offsets[i]!;
     const to = bs.offsets[i + 1]!;
     if (from === to) continue;
-    chosen.clear();
+    chosen.fill(-1);
     for (let q = 0; q < infos.length; q++) {
-      const s = infos[q]!;
-      const t = s.origT[i]!;
+      const t = infos[q]!.origT[i]!;
       if (Number.isNaN(t)) continue;
-      const prev = chosen.get(s.sig);
-      if (prev === undefined) {
-        chosen.set(s.sig, q);
+      const sig = infoSig[q]!;
+      const prev = chosen[sig]!;
+      if (prev < 0) {
+        chosen[sig] = q;
         continue;
       }
       const pt = infos[prev]!.origT[i]!;
       if (pt === t) {
         throw new ExecutionError(
-          `found duplicate series for info metric: existing ${goLabelsString(infos[prev]!.labels)} @ ${pt}, new ${goLabelsString(s.labels)} @ ${t}`,
+          `found duplicate series for info metric: existing ${goLabelsString(infos[prev]!.labels)} @ ${pt}, new ${goLabelsString(infos[q]!.labels)} @ ${t}`,
         );
       }
-      if (t > pt) chosen.set(s.sig, q);
+      if (t > pt) chosen[sig] = q;
     }
     for (let p = from; p < to; p++) {
       const k = bs.sidx[p]!;
       const s = base[k]!;
-      const v = bs.vals[p]!;
+      let o = outOf[k];
       if (ignored[k]) {
-        out.add(s.labels, i, v, s.dropName);
-        continue;
+        if (o === undefined) {
+          o = target(s.labels, s.dropName);
+          outOf[k] = o;
+        }
+      } else {
+        let changed = o === undefined;
+        for (let m = 0; m < M; m++) {
+          const sig = baseSig[k * M + m]!;
+          const q = sig < 0 ? -1 : chosen[sig]!;
+          if (lastPicks[k * M + m] !== q) {
+            lastPicks[k * M + m] = q;
+            changed = true;
+          }
+        }
+        if (changed) {
+          picks.length = 0;
+          for (let m = 0; m < M; m++) if (lastPicks[k * M + m]! >= 0) picks.push(lastPicks[k * M + m]!);
+          const labels = enrich(s, picks, infos, dataMatchers, dropUnmatched);
+          o = labels ? target(labels, s.dropName) : null;
+          outOf[k] = o;
+        }
       }
-      picks.length = 0;
-      for (const name of infoNames) {
-        const q = chosen.get(`${name}\x00${baseId[k]}`);
-        if (q !== undefined) picks.push(q);
+      if (!o) continue;
+      if (o.steps.length && o.steps[o.steps.length - 1] === i) {
+        throw new ExecutionError("vector cannot contain metrics with the same labelset");
       }
-      const key = picks.join(",");
-      let c = cache[k];
-      if (c?.key !== key) {
-        c = { key, labels: enrich(s, picks, infos, dataMatchers, dropUnmatched) };
-        cache[k] = c;
-      }
-      if (c.labels) out.add(c.labels, i, v, s.dropName);
+      o.steps.push(i);
+      o.vals.push(bs.vals[p]!);
     }
   }
-  return { type: "vector", series: out.list };
+  return { type: "vector", series: outList };
 }
 
 /** The labels of `s` enriched from the chosen info series; null when the sample is dropped. */
