@@ -21,12 +21,22 @@ describe("parseLabelValuesQuery", () => {
 });
 
 describe("interpolate", () => {
-  const vars = { instance: ["host:9100"], channel: ["a", "b.c"], job: [ALL], none: [] };
+  const vars = {
+    instance: ["host:9100"],
+    channel: ["a", "b.c"],
+    addr: ["127.0.0.1:9100"],
+    odd: ['C:\\tmp "q"'],
+    job: [ALL],
+    none: [],
+  };
   test.each([
     ['up{instance=~"$instance"}', 'up{instance=~"host:9100"}'],
     ['up{instance=~"$' + '{instance}"}', 'up{instance=~"host:9100"}'],
     ['up{instance=~"[[instance]]"}', 'up{instance=~"host:9100"}'],
-    ['m{channel=~"$channel"}', 'm{channel=~"(a|b\\.c)"}'],
+    // the query text is a PromQL string: `b\\.c` there is the regex b\.c
+    ['m{channel=~"$channel"}', 'm{channel=~"(a|b\\\\.c)"}'],
+    ['up{instance=~"$addr"}', 'up{instance=~"127\\\\.0\\\\.0\\\\.1:9100"}'],
+    ['x{path=~"$odd"}', 'x{path=~"C:\\\\\\\\tmp \\"q\\""}'],
     ['up{job=~"$job"}', 'up{job=~".*"}'],
     ['up{x=~"$none"}', 'up{x=~".*"}'],
     ['up{x="$unknown"}', 'up{x="$unknown"}'],
@@ -48,7 +58,7 @@ describe("interpolate", () => {
     );
   });
 
-  test("variableText escapes regex metacharacters", () => {
-    expect(variableText(["a+b"])).toBe("a\\+b");
+  test("variableText escapes regex metacharacters for the inside of a PromQL string", () => {
+    expect(variableText(["a+b"])).toBe("a\\\\+b");
   });
 });

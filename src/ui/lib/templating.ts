@@ -29,11 +29,21 @@ export function regexEscape(v: string): string {
   return v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The text a variable's selection becomes inside a query. */
+/** Escapes text for the inside of a double-quoted PromQL string (backslashes and double quotes). */
+export function stringEscape(v: string): string {
+  return v.replace(/[\\"]/g, "\\$&");
+}
+
+/**
+ * The text a variable's selection becomes inside a query: a regex of the values, written for the
+ * inside of a double-quoted PromQL string, so `127.0.0.1` becomes `127\\.0\\.0\\.1` in the query
+ * text, which PromQL reads as the regex `127\.0\.0\.1` (as Grafana's Prometheus data source does).
+ */
 export function variableText(selected: readonly string[]): string {
   if (selected.length === 0 || selected.includes(ALL)) return ".*";
-  if (selected.length === 1) return regexEscape(selected[0]!);
-  return `(${selected.map(regexEscape).join("|")})`;
+  const one = (v: string) => stringEscape(regexEscape(v));
+  if (selected.length === 1) return one(selected[0]!);
+  return `(${selected.map(one).join("|")})`;
 }
 
 /** Built-in interval values, in seconds, for the range being drawn. */
