@@ -2,8 +2,9 @@
  * The web UI in a real browser: Debian's chromium, driven by playwright-core, against the real
  * server (built to dist/ by the suite's global setup, with the app built here by Vite) running the
  * demo (`demo: { days: 1, seed: 42 }`: a simulated Relay network with a day of history). Every
- * built-in dashboard must show data in every panel. Screenshots go to test-output/ui/; the render
- * times are printed as `ui browser figures`.
+ * built-in dashboard must show data in every panel. A rule file adds an alert that always fires, so
+ * the silence test always silences a firing alert from the Alerts page. Screenshots go to
+ * test-output/ui/; the render times are printed as `ui browser figures`.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -19,6 +20,8 @@ import { BUILTIN_DASHBOARDS } from "./dashboards/builtin.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SHOTS = join(ROOT, "test-output", "ui");
 const CHROMIUM = "/usr/bin/chromium";
+/** The alert the test's rule file adds: `vector(1)`, firing from the first evaluation. */
+const TEST_ALERT = "UiSilenceTest";
 
 /** The part of the server this test uses (imported from dist/ so it serves dist/ui). */
 interface Server {
@@ -32,6 +35,21 @@ interface PanelState {
   type: string;
   state: string;
   text: string;
+}
+
+/** An alert of Alertmanager's API v2 (`GET /api/v2/alerts`), the part this test reads. */
+interface AmAlert {
+  labels: Record<string, string>;
+  status: { state: string; silencedBy: string[] };
+}
+
+/** Polls `check` every 100 ms until it holds; fails naming `what` after `timeoutMs`. */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
@@ -94,12 +112,34 @@ describeWithBinary(CHROMIUM, "chromium", "the web UI in chromium on the demo", (
     const mod = (await import(join(ROOT, "dist/server.js"))) as {
       RelayMonitor: new (o: Record<string, unknown>) => Server;
     };
-    // The simulated nodes have a day of history; this host's own disks (Disk I/O) only have what the
-    // server scraped since it started, so scrape it every second and wait for two scrapes (a rate).
+    // The simulated nodes have a day of history; this host's own series only have what the server
+    // scraped since it started, so scrape it every second and wait for two scrapes (a rate). A rule
+    // file adds an alert that fires at its first evaluation, for the silence test to silence.
     const cfg = join(dir, "relay.yml");
     await writeFile(
+      join(dir, "ui-test.rules.yml"),
+      [
+        "groups:",
+        "  - name: ui-browser-test",
+        "    interval: 1s",
+        "    rules:",
+        `      - alert: ${TEST_ALERT}`,
+        "        expr: vector(1)",
+        "        for: 0s",
+        "        labels: { severity: warning }",
+        "        annotations: { summary: Always firing so the browser test can silence it. }",
+        "",
+      ].join("\n"),
+    );
+    await writeFile(
       cfg,
-      "collectors:\n  host: { scrape_interval: 1s, scrape_timeout: 1s }\n  self: { scrape_interval: 1s, scrape_timeout: 1s }\n",
+      [
+        "rule_files: [ui-test.rules.yml]",
+        "collectors:",
+        "  host: { scrape_interval: 1s, scrape_timeout: 1s }",
+        "  self: { scrape_interval: 1s, scrape_timeout: 1s }",
+        "",
+      ].join("\n"),
     );
     const s0 = Date.now();
     server = new mod.RelayMonitor({
@@ -168,6 +208,27 @@ describeWithBinary(CHROMIUM, "chromium", "the web UI in chromium on the demo", (
     expect(canvases).toBeGreaterThanOrEqual(5);
     expect(figures.systemOverviewWarmMs).toBeLessThan(1000);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it("plots a demo node's disk (its day of history) in System Overview's Disk I/O", async () => {
+    const q = (expr: string) =>
+      getJson<{ data: { result: { metric: Record<string, string>; value: [number, string] }[] } }>(
+        `${base}/api/v1/query?query=${encodeURIComponent(expr)}`,
+      );
+    const nodes = (await q('node_disk_written_bytes_total{job="relay",device="vda"}')).data.result
+      .map((s) => s.metric.instance!)
+      .sort();
+    expect(nodes).toHaveLength(5);
+    const history = await q(`count_over_time(node_disk_written_bytes_total{instance="${nodes[0]}"}[1d])`);
+    expect(Number(history.data.result[0]?.value[1])).toBeGreaterThan(1000);
+    await page.goto(
+      `${base}/d/system-overview?from=now-24h&to=now&var-instance=${encodeURIComponent(nodes[0]!)}`,
+    );
+    const panels = await settledPanels(page);
+    await page.screenshot({ path: join(SHOTS, "system-overview-demo-node.png"), fullPage: true });
+    expect(panels.find((p) => p.title === "Disk I/O")?.state).toBe("data");
+    const legend = await page.locator("section[aria-label='Disk I/O'] .legend button").allTextContents();
+    expect(legend).toEqual(["vda read", "vda written"]);
   });
 
   it("serves the built-in dashboards from the API, and each loads with data in every panel", async () => {
@@ -253,32 +314,55 @@ describeWithBinary(CHROMIUM, "chromium", "the web UI in chromium on the demo", (
     expect(after.data.title).toBe("Node host (edited)");
   });
 
-  it("creates a silence (from an alert when one is active) and expires it", async () => {
-    const active = await getJson<{ data: { alerts: { labels: Record<string, string>; state: string }[] } }>(
-      `${base}/api/v1/alerts`,
-    );
-    const alert = active.data.alerts.find((a) => a.state === "firing" || a.state === "pending");
-    let alertname = "UiTest";
-    if (alert) {
-      alertname = alert.labels.alertname!;
-      await page.goto(`${base}/alerts`);
-      await page.getByRole("link", { name: "Silence" }).first().click();
-      await page.waitForURL(/\/silences\?/);
-    } else {
-      await page.goto(`${base}/silences?matcher=alertname%3DUiTest`);
-    }
-    await page.waitForSelector("h1");
+  it("silences the firing test alert from the Alerts page, shows it silenced, and expires the silence", async () => {
+    const filter = encodeURIComponent(`{alertname="${TEST_ALERT}"}`);
+    const amAlert = async () =>
+      (await getJson<AmAlert[]>(`${base}/api/v2/alerts?filter=${filter}`)).find(
+        (a) => a.labels.alertname === TEST_ALERT,
+      );
+    await until(`${TEST_ALERT} in /api/v2/alerts`, async () => (await amAlert()) !== undefined);
+    expect((await amAlert())?.status).toMatchObject({ state: "active", silencedBy: [] });
+
+    await page.goto(`${base}/alerts`);
+    const alertRow = page
+      .getByRole("region", { name: "firing alerts" })
+      .locator("tr", { hasText: TEST_ALERT });
+    await alertRow.waitFor({ timeout: 10_000 });
+    await alertRow.getByRole("link", { name: "Silence", exact: true }).click();
+    await page.waitForURL(/\/silences\?/);
+    const matchers = await page.getByLabel("Matchers (one per line)").inputValue();
+    expect(matchers.split("\n").sort()).toEqual([`alertname=${TEST_ALERT}`, "severity=warning"]);
     await page.getByLabel("Comment").fill("browser test");
     await page.getByRole("button", { name: "Create silence" }).click();
-    const row = page.locator("tr[data-state=active]", { hasText: alertname }).first();
-    await row.waitFor({ timeout: 10_000 });
-    const id = await row.getAttribute("data-silence-id");
+    const created = page.locator("tr[data-state=active]", { hasText: TEST_ALERT });
+    await created.waitFor({ timeout: 10_000 });
+    const id = (await created.getAttribute("data-silence-id")) ?? "";
+    expect(await created.textContent()).toContain("browser test");
+    expect(await page.getByLabel("Matchers (one per line)").inputValue()).toBe("");
     await page.screenshot({ path: join(SHOTS, "silence-active.png"), fullPage: true });
+    await until(
+      "the alert silenced in /api/v2/alerts",
+      async () => (await amAlert())?.status.state === "suppressed",
+    );
+    expect((await amAlert())?.status.silencedBy).toEqual([id]);
+    await page.goto(`${base}/alerts`);
+    const badge = alertRow.getByRole("link", { name: "silenced", exact: true });
+    await badge.waitFor({ timeout: 10_000 });
+    expect(await alertRow.getAttribute("data-silenced")).toBe("true");
+    await page.screenshot({ path: join(SHOTS, "alert-silenced.png"), fullPage: true });
+    await badge.click();
+    await page.waitForURL(/\/silences$/);
+    const row = page.locator(`tr[data-silence-id="${id}"][data-state=active]`);
+
     await row.getByRole("button", { name: "Expire" }).click();
     await page.locator(`tr[data-silence-id="${id}"][data-state=expired]`).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(SHOTS, "silence-expired.png"), fullPage: true });
     const sil = await getJson<{ id: string; status: { state: string } }[]>(`${base}/api/v2/silences`);
     expect(sil.find((s) => s.id === id)?.status.state).toBe("expired");
+    expect((await amAlert())?.status).toMatchObject({ state: "active", silencedBy: [] });
+    await page.goto(`${base}/alerts`);
+    await alertRow.getByRole("link", { name: "Silence", exact: true }).waitFor({ timeout: 10_000 });
+    expect(await alertRow.getAttribute("data-silenced")).toBe("false");
   });
 
   it("shows Analysis, Capacity, Community, Alerts, Rules, Targets and Status with content", async () => {

@@ -32,3 +32,22 @@ export async function alertHistory(limit = 200): Promise<ApiResult<AlertHistoryE
   });
   return r.ok ? { ...r, data: r.data.entries ?? [] } : r;
 }
+
+/** An alert as the notification pipeline holds it (`GET /api/v2/alerts`, Alertmanager's shape). */
+export interface HeldAlert {
+  labels: Record<string, string>;
+  status: { state: "active" | "suppressed" | "unprocessed"; silencedBy: string[]; inhibitedBy: string[] };
+}
+
+/** `GET /api/v2/alerts`: the alerts the notification pipeline holds, with what mutes them. */
+export const heldAlerts = (): Promise<ApiResult<HeldAlert[]>> => apiFetch("/api/v2/alerts");
+
+/**
+ * Ids of the silences muting the rule alert with these labels: those of the held alert carrying all
+ * of them (it may carry external labels besides). Empty when no held alert matches.
+ */
+export function silencedBy(labels: Readonly<Record<string, string>>, held: readonly HeldAlert[]): string[] {
+  const own = Object.entries(labels).filter(([k]) => k !== "alertstate" && k !== "__name__");
+  const h = held.find((a) => own.every(([k, v]) => a.labels[k] === v));
+  return h?.status.silencedBy ?? [];
+}

@@ -1,5 +1,5 @@
 import { type ReactNode, useState } from "react";
-import { alertHistory, alerts } from "../api/alerts.js";
+import { alertHistory, alerts, heldAlerts, silencedBy } from "../api/alerts.js";
 import { isNotAvailable } from "../api/client.js";
 import { rules } from "../api/rules.js";
 import { createSilence, expireSilence, type SilenceMatcher, silences } from "../api/silences.js";
@@ -135,10 +135,26 @@ function silenceUrl(labels: Record<string, string>): string {
   return `/silences?${p}`;
 }
 
-/** Firing and pending alerts, and their history when the server keeps it. */
+/** How long an alert has been active: `for 16s`, or `ago`'s words when it cannot say. */
+function activeFor(activeAt: string | undefined): string {
+  const a = ago(activeAt);
+  return a.endsWith(" ago") ? `for ${a.slice(0, -4)}` : a;
+}
+
+/**
+ * Firing and pending alerts, each with a link to silence it or, when silences mute it, to them; and
+ * their history when the server keeps it.
+ */
 export function AlertsPage(): ReactNode {
-  const [v, reload] = useApi(alerts, []);
+  const [v, reloadAlerts] = useApi(alerts, []);
+  const [held, reloadHeld] = useApi(heldAlerts, []);
   const [h] = useApi(alertHistory, []);
+  const reload = () => {
+    reloadAlerts();
+    reloadHeld();
+  };
+  const mutedBy = (labels: Record<string, string>): string[] =>
+    held.state === "done" && held.result.ok ? silencedBy(labels, held.result.data) : [];
   return (
     <div>
       <div className="row">
@@ -154,7 +170,12 @@ export function AlertsPage(): ReactNode {
             {(["firing", "pending"] as const).map((state) => {
               const list = d.alerts.filter((a) => a.state === state);
               return (
-                <section key={state} className="card" style={{ marginBottom: 10 }}>
+                <section
+                  key={state}
+                  className="card"
+                  style={{ marginBottom: 10 }}
+                  aria-label={`${state} alerts`}
+                >
                   <h2 style={{ marginTop: 0 }}>
                     <span className={`badge ${state}`}>{state}</span> {list.length}
                   </h2>
@@ -163,20 +184,31 @@ export function AlertsPage(): ReactNode {
                   ) : (
                     <table className="data">
                       <tbody>
-                        {list.map((a) => (
-                          <tr key={JSON.stringify(a.labels)}>
-                            <td>
-                              <strong>{a.labels.alertname}</strong>{" "}
-                              <Labels labels={a.labels} skip={["alertname"]} />
-                              {a.annotations.summary && <div>{a.annotations.summary}</div>}
-                            </td>
-                            <td className="num">since {ago(a.activeAt)}</td>
-                            <td className="num">{a.value}</td>
-                            <td>
-                              <Link href={silenceUrl(a.labels)}>Silence</Link>
-                            </td>
-                          </tr>
-                        ))}
+                        {list.map((a) => {
+                          const muted = mutedBy(a.labels);
+                          return (
+                            <tr key={JSON.stringify(a.labels)} data-silenced={muted.length > 0}>
+                              <td>
+                                <strong>{a.labels.alertname}</strong>{" "}
+                                <Labels labels={a.labels} skip={["alertname"]} />
+                                {a.annotations.summary && <div>{a.annotations.summary}</div>}
+                              </td>
+                              <td className="num">{activeFor(a.activeAt)}</td>
+                              <td className="num" title={a.value}>
+                                {Number(a.value)}
+                              </td>
+                              <td>
+                                {muted.length > 0 ? (
+                                  <Link href="/silences">
+                                    <span className="badge suppressed">silenced</span>
+                                  </Link>
+                                ) : (
+                                  <Link href={silenceUrl(a.labels)}>Silence</Link>
+                                )}
+                              </td>
+                            </tr>
+                          );
+                        })}
                       </tbody>
                     </table>
                   )}
@@ -278,6 +310,7 @@ export function SilencesPage(props: { search: string }): ReactNode {
       return;
     }
     setCreated(r.data.silenceID);
+    setMatchers("");
     setComment("");
     navigate("/silences", true);
     reload();
