@@ -91,6 +91,18 @@ export const HOST_FAMILIES = {
     help: "Total seconds spent doing I/Os.",
     labelNames: ["device"],
   },
+  bootTime: {
+    name: "node_boot_time_seconds",
+    type: "gauge",
+    help: "Node boot time, in unixtime.",
+    labelNames: [],
+  },
+  time: {
+    name: "node_time_seconds",
+    type: "gauge",
+    help: "System time in seconds since epoch (1970).",
+    labelNames: [],
+  },
   load1: { name: "node_load1", type: "gauge", help: "1m load average.", labelNames: [] },
   load5: { name: "node_load5", type: "gauge", help: "5m load average.", labelNames: [] },
   load15: { name: "node_load15", type: "gauge", help: "15m load average.", labelNames: [] },

@@ -158,6 +158,8 @@ function nodeHandles(s: SeriesStore, validators: readonly string[], self: string
       writes: s.counter(HOST_FAMILIES.diskWrites, disk),
       ioTime: s.counter(HOST_FAMILIES.diskIoTime, disk),
     },
+    bootTime: s.gauge(HOST_FAMILIES.bootTime),
+    time: s.gauge(HOST_FAMILIES.time),
     load1: s.gauge(HOST_FAMILIES.load1),
     load5: s.gauge(HOST_FAMILIES.load5),
     load15: s.gauge(HOST_FAMILIES.load15),
@@ -178,6 +180,10 @@ interface NodeState {
   load15: number;
   openProposals: number;
   channelsCreated: number;
+  /** When the node last booted (ms): before the history, or when a node_down ended. */
+  bootedAt: number;
+  /** Whether the node was down at the last step (it reboots on its next step up). */
+  wasDown: boolean;
 }
 
 /** Options of {@link Network}. */
@@ -243,6 +249,8 @@ export class Network {
         load15: 0.3,
         openProposals: 0,
         channelsCreated: 0,
+        bootedAt: opts.start - Math.round((3 + 4 * i) * 1.37 * DAY_MS),
+        wasDown: false,
       };
     });
     this.db = new SeriesStore();
@@ -300,7 +308,15 @@ export class Network {
     let dbErrors = 0;
     const dbSlow = this.faults.active("db_slowdown", tm) !== undefined;
     for (let i = 0; i < this.nodes.length; i++) {
-      if (!this.isUp(i, tm)) continue;
+      const n = this.nodes[i]!;
+      if (!this.isUp(i, tm)) {
+        n.wasDown = true;
+        continue;
+      }
+      if (n.wasDown) {
+        n.wasDown = false;
+        n.bootedAt = t0;
+      }
       const q = this.stepNode(i, t0, t1, dt, byNode[i]!, networkMessages, networkBytes, rounds, dbSlow);
       dbQueries += q.queries;
       dbErrors += q.errors;
@@ -583,6 +599,8 @@ export class Network {
     h.load5.set(round3(n.load5));
     h.load15.set(round3(n.load15));
     this.stepDisk(n, dt, requests, fileBytes, rounds.count, dbSlow);
+    h.bootTime.set(Math.round(n.bootedAt / 1000));
+    h.time.set(t1 / 1000);
     return { queries, errors };
   }
 

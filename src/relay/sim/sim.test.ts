@@ -118,6 +118,8 @@ describe("history", () => {
       ["count(rate(node_disk_writes_completed_total[10m]) > 0)", 3],
       ["count(rate(node_disk_read_bytes_total[10m]) > 0)", 3],
       ["count(rate(node_disk_io_time_seconds_total[10m]) > 0 < 1)", 3],
+      ["count(node_time_seconds - node_boot_time_seconds > 86400)", 2],
+      ["count(node_time_seconds - node_boot_time_seconds < 6 * 3600)", 1],
       ['count(relay_consensus_round_duration_seconds_bucket{node="relay-node-1"})', 11],
       ["count(relay_economy_transactions_total) > 0", undefined],
       ['count(relay_channel_members{channel="marias-coffee-shop"})', 1],
@@ -140,6 +142,9 @@ describe("history", () => {
       await value('count(relay_http_requests_total{instance="127.0.0.1:9102"})', down.start + 300_000),
     ).toEqual([]);
     expect(await value('up{instance="127.0.0.1:9102"}', down.end + 120_000)).toEqual([1]);
+    // the node rebooted when it came back: its boot time is the end of the outage (within a step)
+    const [boot] = await value('node_boot_time_seconds{instance="127.0.0.1:9102"}', down.end + 120_000);
+    expect(Math.abs(boot! * 1000 - down.end)).toBeLessThanOrEqual(60_000);
   });
 
   it("slow_consensus pushes round durations above 10 s while it lasts", async () => {
