@@ -11,7 +11,7 @@ import {
   type Matcher,
   METRIC_NAME,
 } from "../model/index.js";
-import type { Querier, Queryable } from "../storage/index.js";
+import type { Querier, Queryable, Series } from "../storage/index.js";
 import type { Annotations } from "./annotations.js";
 import {
   BadDataError,
@@ -59,7 +59,8 @@ export type Value =
 
 /** A range argument (matrix selector or subquery) with its windowing parameters. */
 interface RangeArg {
-  series: RangeSeries[];
+  /** Walked once; a matrix selector's series are decoded one at a time (see `Evaluator.stream`). */
+  series: Iterable<RangeSeries>;
   range: number;
   offset: number;
   at: number | null;
@@ -327,11 +328,32 @@ export class Evaluator {
   }
 
   /**
-   * Loads the series of a selector with samples in [mint, maxt], optionally without stale markers.
-   * Series that can bulk-decode (the embedded TSDB's) are read straight into one typed-array arena
-   * sized from their chunks' sample counts; others go through their iterators.
+   * Loads the series of a selector with samples in [mint, maxt], optionally without stale markers,
+   * each into arrays of its own (see {@link stream} for the one-at-a-time form).
    */
   async load(vs: VectorSelector, mint: number, maxt: number, dropStale: boolean, func?: string) {
+    const out: RangeSeries[] = [];
+    for (const s of await this.stream(vs, mint, maxt, dropStale, func)) {
+      out.push({ labels: s.labels, t: s.t.slice(), v: s.v.slice() });
+    }
+    return out;
+  }
+
+  /**
+   * Selects the series of a selector with samples in [mint, maxt] and decodes them one at a time,
+   * optionally without stale markers, into two buffers reused from series to series: a yielded
+   * series' `t`/`v` are valid only until the next one is taken (copy what must be kept). Only one
+   * series' samples are in memory at once, however many the selector matches. Series that can
+   * bulk-decode (the embedded TSDB's) are read straight from their chunks; others through their
+   * iterators. The iterable can be walked once.
+   */
+  async stream(
+    vs: VectorSelector,
+    mint: number,
+    maxt: number,
+    dropStale: boolean,
+    func?: string,
+  ): Promise<Iterable<RangeSeries>> {
     const q = this.st.querier(mint, maxt);
     const series = await q.select(vs.matchers, {
       start: mint,
@@ -340,75 +362,67 @@ export class Evaluator {
       ...(func ? { func } : {}),
     });
     this.st.checkNow();
-    const out: RangeSeries[] = [];
-    let bound = 0;
-    for (const s of series) {
-      if (!isBulkSeries(s)) {
-        bound = -1;
-        break;
-      }
-      bound += s.maxSamples();
-    }
-    if (bound >= 0 && bound <= this.st.opts.maxSamples - this.st.samples) {
-      const arenaT = new Float64Array(bound);
-      const arenaV = new Float64Array(bound);
-      let off = 0;
-      for (const s of series as unknown as BulkSeries[]) {
-        this.st.check();
-        let n = s.readInto(arenaT, arenaV, off);
-        if (dropStale) n = dropStaleInPlace(arenaT, arenaV, off, n);
-        if (n === 0 && dropStale) continue;
-        this.st.addSamples(n);
-        out.push({
-          labels: s.labels,
-          t: n ? arenaT.subarray(off, off + n) : EMPTY_F64,
-          v: n ? arenaV.subarray(off, off + n) : EMPTY_F64,
-        });
-        off += n;
-      }
-      return out;
-    }
-    let bufT = new Float64Array(256);
-    let bufV = new Float64Array(256);
+    return this.decodeEach(series, mint, maxt, dropStale);
+  }
+
+  private *decodeEach(
+    series: readonly Series[],
+    mint: number,
+    maxt: number,
+    dropStale: boolean,
+  ): Generator<RangeSeries> {
+    let bufT = EMPTY_F64;
+    let bufV = EMPTY_F64;
     for (const s of series) {
       this.st.check();
-      const it = s.iterator();
       let n = 0;
-      if (it.seek(mint)) {
-        do {
-          const t = it.t;
-          if (t > maxt) break;
-          const v = it.v;
-          if (dropStale && Number.isNaN(v) && isStaleNaN(v)) continue;
-          if (n === bufT.length) {
-            const nt = new Float64Array(n * 2);
-            nt.set(bufT);
-            bufT = nt;
-            const nv = new Float64Array(n * 2);
-            nv.set(bufV);
-            bufV = nv;
-          }
-          bufT[n] = t;
-          bufV[n] = v;
-          n++;
-        } while (it.next());
+      if (isBulkSeries(s)) {
+        const need = s.maxSamples();
+        if (need > bufT.length) {
+          const size = Math.max(need, bufT.length * 2);
+          bufT = new Float64Array(size);
+          bufV = new Float64Array(size);
+        }
+        n = s.readInto(bufT, bufV, 0);
+      } else {
+        const it = s.iterator();
+        if (it.seek(mint)) {
+          do {
+            const t = it.t;
+            if (t > maxt) break;
+            if (n === bufT.length) {
+              const size = Math.max(256, n * 2);
+              const nt = new Float64Array(size);
+              nt.set(bufT);
+              bufT = nt;
+              const nv = new Float64Array(size);
+              nv.set(bufV);
+              bufV = nv;
+            }
+            bufT[n] = t;
+            bufV[n] = it.v;
+            n++;
+          } while (it.next());
+        }
       }
-      if (n === 0 && dropStale) continue;
+      if (dropStale) {
+        n = dropStaleInPlace(bufT, bufV, 0, n);
+        if (n === 0) continue;
+      }
       this.st.addSamples(n);
-      out.push({
+      yield {
         labels: s.labels,
-        t: n ? bufT.slice(0, n) : EMPTY_F64,
-        v: n ? bufV.slice(0, n) : EMPTY_F64,
-      });
+        t: n ? bufT.subarray(0, n) : EMPTY_F64,
+        v: n ? bufV.subarray(0, n) : EMPTY_F64,
+      };
     }
-    return out;
   }
 
   async evalVectorSelector(vs: VectorSelector): Promise<StepSeries[]> {
     const lookback = this.st.opts.lookbackDelta;
     const [minRef, maxRef] = this.refRange(vs.timestamp, vs.offset);
     const smoothed = vs.smoothed;
-    const data = await this.load(vs, minRef - lookback + 1, maxRef + (smoothed ? lookback : 0), false);
+    const data = await this.stream(vs, minRef - lookback + 1, maxRef + (smoothed ? lookback : 0), false);
     const out: StepSeries[] = [];
     const n = this.n;
     const at = vs.timestamp;
@@ -454,7 +468,7 @@ export class Evaluator {
       const [minRef, maxRef] = this.refRange(vs.timestamp, vs.offset);
       const lookback = vs.anchored || vs.smoothed ? this.st.opts.lookbackDelta : 0;
       const after = vs.smoothed ? lookback : 0;
-      const series = await this.load(vs, minRef - ms.range - lookback + 1, maxRef + after, true, func);
+      const series = await this.stream(vs, minRef - ms.range - lookback + 1, maxRef + after, true, func);
       return { series, range: ms.range, offset: vs.offset, at: vs.timestamp, vs };
     }
     if (e.kind === "SubqueryExpr") {
