@@ -3,6 +3,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -61,7 +62,7 @@ export function params(req: FastifyRequest): Params {
 export function createApp(ctx: ApiContext): FastifyInstance {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.maxBodyBytes,
     routerOptions: { ignoreTrailingSlash: true },
   });
