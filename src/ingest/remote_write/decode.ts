@@ -354,11 +354,15 @@ function labelsAt(r: Reader, from: number, end: number): Label[] {
   return labels;
 }
 
-/** A cached label set: its exact protobuf bytes, the validated labels and the ref slot. */
+/**
+ * A cached label set: where its exact protobuf bytes are kept, the validated labels and the ref
+ * slot. The bytes of all entries share a few pages, so an entry holds no buffer of its own.
+ */
 interface CacheEntry extends SeriesRefSlot {
-  readonly bytes: Uint8Array;
-  /** A view of `bytes` for word-wise comparison. */
-  readonly view: DataView;
+  /** The page holding the bytes, and their offset and length in it. */
+  readonly page: DataView;
+  readonly off: number;
+  readonly len: number;
   readonly labels: Labels;
   readonly utf8Names: boolean;
 }
@@ -370,7 +374,35 @@ interface CacheEntry extends SeriesRefSlot {
  */
 const seriesCache = new Map<number, CacheEntry | CacheEntry[]>();
 const SERIES_CACHE_MAX_BYTES = 64 << 20;
+const CACHE_PAGE_BYTES = 256 << 10;
 let seriesCacheBytes = 0;
+let cachePage = new Uint8Array(0);
+let cachePageView = new DataView(cachePage.buffer);
+let cachePageUsed = 0;
+
+/**
+ * The Label objects of cached label sets, one per distinct name and value, so that 20,000 series
+ * repeating a few hundred pairs do not each hold copies.
+ */
+const cachedLabels = new Map<string, Map<string, Label>>();
+let cachedLabelCount = 0;
+
+function internLabel(l: Label): Label {
+  let values = cachedLabels.get(l.name);
+  if (values === undefined) {
+    values = new Map();
+    cachedLabels.set(l.name, values);
+  }
+  const x = values.get(l.value);
+  if (x !== undefined) return x;
+  if (cachedLabelCount >= INTERN_MAX) {
+    cachedLabels.clear();
+    cachedLabelCount = 0;
+  }
+  cachedLabelCount++;
+  values.set(l.value, l);
+  return l;
+}
 
 /** A hash of the bytes in [s, e) of `dv`, four at a time. */
 function hashBytes(dv: DataView, s: number, e: number): number {
@@ -386,12 +418,13 @@ function hashBytes(dv: DataView, s: number, e: number): number {
 
 /** True when the entry's bytes equal the bytes in [s, e) of `dv`. */
 function sameBytes(c: CacheEntry, dv: DataView, s: number, e: number): boolean {
-  const n = c.bytes.length;
+  const n = c.len;
   if (n !== e - s) return false;
-  const a = c.view;
+  const a = c.page;
+  const o = c.off;
   let i = 0;
-  for (; i + 4 <= n; i += 4) if (a.getInt32(i, true) !== dv.getInt32(s + i, true)) return false;
-  for (; i < n; i++) if (a.getUint8(i) !== dv.getUint8(s + i)) return false;
+  for (; i + 4 <= n; i += 4) if (a.getInt32(o + i, true) !== dv.getInt32(s + i, true)) return false;
+  for (; i < n; i++) if (a.getUint8(o + i) !== dv.getUint8(s + i)) return false;
   return true;
 }
 
@@ -403,16 +436,44 @@ function cacheGet(h: number, dv: DataView, s: number, e: number, utf8Names: bool
   return undefined;
 }
 
-function cachePut(h: number, entry: CacheEntry): void {
-  if (seriesCacheBytes + entry.bytes.length > SERIES_CACHE_MAX_BYTES) {
+/** Caches the label bytes `buf[s, e)` with their validated labels; returns the entry (the request's ref slot). */
+function cachePut(
+  h: number,
+  buf: Uint8Array,
+  s: number,
+  e: number,
+  labels: Labels,
+  utf8Names: boolean,
+): CacheEntry {
+  const len = e - s;
+  if (seriesCacheBytes + len > SERIES_CACHE_MAX_BYTES) {
     seriesCache.clear();
     seriesCacheBytes = 0;
+    cachePage = new Uint8Array(0);
+    cachePageUsed = 0;
   }
-  seriesCacheBytes += entry.bytes.length + 64;
+  if (cachePageUsed + len > cachePage.length) {
+    cachePage = new Uint8Array(Math.max(CACHE_PAGE_BYTES, len));
+    cachePageView = new DataView(cachePage.buffer);
+    cachePageUsed = 0;
+  }
+  cachePage.set(buf.subarray(s, e), cachePageUsed);
+  const entry: CacheEntry = {
+    page: cachePageView,
+    off: cachePageUsed,
+    len,
+    labels: labels.map(internLabel),
+    utf8Names,
+    owner: null,
+    ref: 0,
+  };
+  cachePageUsed += len;
+  seriesCacheBytes += len + 64;
   const x = seriesCache.get(h);
   if (x === undefined) seriesCache.set(h, entry);
   else if (Array.isArray(x)) x.push(entry);
   else seriesCache.set(h, [x, entry]);
+  return entry;
 }
 
 function readMetadata(r: Reader, end: number): WriteMetadata {
@@ -535,22 +596,15 @@ export function decodeWriteRequest(buf: Uint8Array, opts: DecodeOptions = {}): W
           );
         }
         const valid = dropEmptyValues(labels);
-        series.push(valid);
         offsets.push(cols.n);
         if (labelRange.start >= 0) {
-          const ls = labelRange.start;
-          const bytes = new Uint8Array(buf.subarray(ls, labelRange.end));
-          entry = {
-            bytes,
-            view: new DataView(bytes.buffer),
-            labels: valid,
-            utf8Names,
-            owner: null,
-            ref: 0,
-          };
-          cachePut(h, entry);
+          entry = cachePut(h, buf, labelRange.start, labelRange.end, valid, utf8Names);
+          series.push(entry.labels);
           refSlots.push(entry);
-        } else refSlots.push(null);
+        } else {
+          series.push(valid);
+          refSlots.push(null);
+        }
       } else if (field === 3) {
         expectWire("WriteRequest.metadata", wt, 2);
         const e = r.delimited(end);
