@@ -2,7 +2,7 @@ import { type Labels, labelsFromRecord, labelsGet } from "../model/index.js";
 import type { Appendable } from "../storage/index.js";
 import { type Levels, type PerformanceConfig, performanceConfigSchema } from "./config.js";
 import { busiestDirectionRate, IGNORED_FSTYPES, METRICS as M } from "./names.js";
-import { Periodic } from "./periodic.js";
+import { PeriodicService } from "./periodic.js";
 import type { AnalysisSource } from "./source.js";
 
 /** How serious a finding is. */
@@ -357,47 +357,21 @@ export interface PerformanceAnalyzerOptions {
  * const pa = new PerformanceAnalyzer({ source: engineSource(engine, head), appendable: head });
  * const report = await pa.analyze(Date.now() - 3600_000, Date.now());
  */
-export class PerformanceAnalyzer {
-  private config: PerformanceConfig;
-  private readonly periodic: Periodic;
-  private last: PerformanceReport | null = null;
-
+export class PerformanceAnalyzer extends PeriodicService<PerformanceConfig, PerformanceReport> {
   constructor(private readonly opts: PerformanceAnalyzerOptions) {
-    this.config = opts.config ?? performanceConfigSchema.parse({});
-    this.periodic = new Periodic(() => this.tick(), opts.onError);
+    super(opts.config ?? performanceConfigSchema.parse({}), opts.onError);
   }
 
-  /** Replaces thresholds and schedule; a running loop picks up the new interval. */
-  applyConfig(config: PerformanceConfig): void {
-    this.config = config;
-    this.periodic.setInterval(config.interval);
-  }
-
-  /** Starts the periodic analysis (the first run is immediate). */
-  start(): void {
-    this.periodic.start(this.config.interval);
-  }
-
-  /** Stops the periodic analysis and waits for a run in progress. */
-  stop(): Promise<void> {
-    return this.periodic.stop();
-  }
-
-  /** The report of the latest periodic run, or null before the first. */
-  latest(): PerformanceReport | null {
-    return this.last;
-  }
-
-  private async tick(): Promise<void> {
+  protected async run(): Promise<PerformanceReport> {
     const now = (this.opts.now ?? Date.now)();
     const report = await this.analyze(now - this.config.window, now);
-    this.last = report;
     // With nothing measured the score says nothing: no sample is written (an empty store stays empty).
     if (this.opts.appendable && report.measured > 0) {
       const app = this.opts.appendable.appender();
       app.append(0, labelsFromRecord({ __name__: M.performanceScore }), now, report.score);
       await app.commit();
     }
+    return report;
   }
 
   /**

@@ -3,7 +3,7 @@ import { type CapacityConfig, capacityConfigSchema } from "./config.js";
 import { type ForecastAccuracy, type ForecastModel, forecastSeries } from "./forecast.js";
 import { gridTimes, toGrid } from "./grid.js";
 import { EXPRS } from "./names.js";
-import { Periodic } from "./periodic.js";
+import { PeriodicService } from "./periodic.js";
 import type { AnalysisSource } from "./source.js";
 
 /** The resources capacity planning covers. */
@@ -148,37 +148,13 @@ export interface CapacityPlannerOptions {
  * (recomputes the plan every `interval`), `stop`; `plan()` computes on demand.
  * @example const plan = await new CapacityPlanner({ source }).plan();
  */
-export class CapacityPlanner {
-  private config: CapacityConfig;
-  private readonly periodic: Periodic;
-  private last: CapacityReport | null = null;
-
+export class CapacityPlanner extends PeriodicService<CapacityConfig, CapacityReport> {
   constructor(private readonly opts: CapacityPlannerOptions) {
-    this.config = opts.config ?? capacityConfigSchema.parse({});
-    this.periodic = new Periodic(async () => {
-      this.last = await this.plan();
-    }, opts.onError);
+    super(opts.config ?? capacityConfigSchema.parse({}), opts.onError);
   }
 
-  /** Replaces thresholds, history, horizon and schedule. */
-  applyConfig(config: CapacityConfig): void {
-    this.config = config;
-    this.periodic.setInterval(config.interval);
-  }
-
-  /** Starts recomputing the plan every interval (the first run is immediate). */
-  start(): void {
-    this.periodic.start(this.config.interval);
-  }
-
-  /** Stops the loop and waits for a run in progress. */
-  stop(): Promise<void> {
-    return this.periodic.stop();
-  }
-
-  /** The latest periodic plan, or null before the first. */
-  latest(): CapacityReport | null {
-    return this.last;
+  protected run(): Promise<CapacityReport> {
+    return this.plan();
   }
 
   /**

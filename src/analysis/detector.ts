@@ -4,7 +4,7 @@ import { chooseBaseline, effectiveScale, findEpisodes, robustScores } from "./an
 import { type AnomalyConfig, anomalyConfigSchema, type WatchedSeries } from "./config.js";
 import { toGrid } from "./grid.js";
 import { METRICS } from "./names.js";
-import { Periodic } from "./periodic.js";
+import { PeriodicService } from "./periodic.js";
 import type { AnalysisSource } from "./source.js";
 
 /** The value a series was expected to take: the baseline median and the band |z| < threshold. */
@@ -74,42 +74,15 @@ export interface AnomalyDetectorOptions {
  * const d = new AnomalyDetector({ source, appendable: head });
  * const { anomalies } = await d.detect({ from: Date.now() - 86_400_000, to: Date.now() });
  */
-export class AnomalyDetector {
-  private config: AnomalyConfig;
-  private readonly periodic: Periodic;
-  private last: AnomalyReport | null = null;
-
+export class AnomalyDetector extends PeriodicService<AnomalyConfig, AnomalyReport> {
   constructor(private readonly opts: AnomalyDetectorOptions) {
-    this.config = opts.config ?? anomalyConfigSchema.parse({});
-    this.periodic = new Periodic(() => this.tick(), opts.onError);
+    super(opts.config ?? anomalyConfigSchema.parse({}), opts.onError);
   }
 
-  /** Replaces the watched series, thresholds and schedule. */
-  applyConfig(config: AnomalyConfig): void {
-    this.config = config;
-    this.periodic.setInterval(config.interval);
-  }
-
-  /** Starts scoring every interval (the first run is immediate). */
-  start(): void {
-    this.periodic.start(this.config.interval);
-  }
-
-  /** Stops the loop and waits for a run in progress. */
-  stop(): Promise<void> {
-    return this.periodic.stop();
-  }
-
-  /** The latest periodic report, or null before the first. */
-  latest(): AnomalyReport | null {
-    return this.last;
-  }
-
-  private async tick(): Promise<void> {
+  protected async run(): Promise<AnomalyReport> {
     const now = (this.opts.now ?? Date.now)();
     const report = await this.detect({ from: now - this.config.interval, to: now });
-    this.last = report;
-    if (!this.opts.appendable || report.current.length === 0) return;
+    if (!this.opts.appendable || report.current.length === 0) return report;
     const app = this.opts.appendable.appender();
     for (const c of report.current) {
       const b = new LabelsBuilder(labelsFromRecord(c.labels));
@@ -117,6 +90,7 @@ export class AnomalyDetector {
       app.append(0, b.labels(), now, c.score);
     }
     await app.commit();
+    return report;
   }
 
   /**

@@ -48,3 +48,44 @@ export class Periodic {
     this.timer.unref?.();
   }
 }
+
+/**
+ * The life the analysis services share: a configuration with an `interval`, a periodic run whose
+ * result is kept as `latest()`, and `applyConfig` / `start` / `stop`.
+ */
+export abstract class PeriodicService<C extends { interval: number }, R> {
+  protected config: C;
+  private readonly periodic: Periodic;
+  private last: R | null = null;
+
+  constructor(config: C, onError?: (err: unknown) => void) {
+    this.config = config;
+    this.periodic = new Periodic(async () => {
+      this.last = await this.run();
+    }, onError);
+  }
+
+  /** One periodic run; its result becomes {@link latest}. */
+  protected abstract run(): Promise<R>;
+
+  /** Replaces the configuration; a running loop picks up the new interval. */
+  applyConfig(config: C): void {
+    this.config = config;
+    this.periodic.setInterval(config.interval);
+  }
+
+  /** Starts the periodic runs (the first is immediate). */
+  start(): void {
+    this.periodic.start(this.config.interval);
+  }
+
+  /** Stops the loop and waits for a run in progress. */
+  stop(): Promise<void> {
+    return this.periodic.stop();
+  }
+
+  /** The result of the latest periodic run, or null before the first. */
+  latest(): R | null {
+    return this.last;
+  }
+}
