@@ -1,23 +1,9 @@
 import { z } from "zod";
 import { analysisConfigSchema } from "../analysis/index.js";
-import { compileRelabel, InvalidRelabelConfigError } from "../model/index.js";
+import { compileRelabel, InvalidRelabelConfigError, RELABEL_ACTIONS } from "../model/index.js";
 import { notifyConfigSchema } from "../notify/index.js";
 import { communityConfigSchema } from "./community.js";
 import { byteSize, duration, labelName, labelSet, limit, shown } from "./types.js";
-
-const RELABEL_ACTIONS = [
-  "replace",
-  "keep",
-  "drop",
-  "keepequal",
-  "dropequal",
-  "hashmod",
-  "labelmap",
-  "labeldrop",
-  "labelkeep",
-  "lowercase",
-  "uppercase",
-] as const;
 
 /** One relabelling step, with Prometheus's field names and defaults. */
 export const relabelConfigSchema = z

@@ -3,20 +3,7 @@ import { isValidLabelName, type Labels, LabelsBuilder } from "./labels.js";
 import { compileAnchoredRE2 } from "./regex.js";
 
 /** The relabelling actions Prometheus knows. */
-export type RelabelAction =
-  | "replace"
-  | "keep"
-  | "drop"
-  | "keepequal"
-  | "dropequal"
-  | "hashmod"
-  | "labelmap"
-  | "labeldrop"
-  | "labelkeep"
-  | "lowercase"
-  | "uppercase";
-
-const ACTIONS: ReadonlySet<string> = new Set<RelabelAction>([
+export const RELABEL_ACTIONS = [
   "replace",
   "keep",
   "drop",
@@ -28,7 +15,12 @@ const ACTIONS: ReadonlySet<string> = new Set<RelabelAction>([
   "labelkeep",
   "lowercase",
   "uppercase",
-]);
+] as const;
+
+/** One of {@link RELABEL_ACTIONS}. */
+export type RelabelAction = (typeof RELABEL_ACTIONS)[number];
+
+const ACTIONS: ReadonlySet<string> = new Set<string>(RELABEL_ACTIONS);
 
 /**
  * One relabelling rule as written in a Prometheus config (`relabel_configs`,
