@@ -1,18 +1,11 @@
 import { readdirSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { Counter, Gauge, type Registry, Summary } from "prom-client";
-import { type Alert, labelsFromRecord, type NotifyFunc } from "../model/index.js";
+import type { Alert, NotifyFunc } from "../model/index.js";
 import type { Appendable, Queryable } from "../storage/index.js";
 import { Group, type GroupMetrics, NOP_LOGGER, type RulesLogger } from "./group.js";
 import type { AlertHistoryEntry, AlertHistoryStore } from "./history.js";
-import {
-  type AlertContext,
-  AlertingRule,
-  type QueryFunc,
-  RecordingRule,
-  type Rule,
-  ruleExpr,
-} from "./rule.js";
+import { type AlertContext, type AlertingRule, buildRules, type QueryFunc, type Rule } from "./rule.js";
 import { loadRuleFiles, type RuleFileSpec } from "./rulefmt.js";
 
 /** Options of a {@link RuleManager}. */
@@ -306,20 +299,7 @@ export class RuleManager {
     };
     for (const spec of specs) {
       for (const g of spec.groups) {
-        const rules: Rule[] = g.rules.map((r) => {
-          const labels = labelsFromRecord({ ...g.labels, ...r.labels });
-          if (r.record !== undefined) return new RecordingRule(r.record, ruleExpr(r.expr), labels);
-          return new AlertingRule(
-            r.alert!,
-            ruleExpr(r.expr),
-            r.forMs,
-            r.keepFiringForMs,
-            labels,
-            labelsFromRecord(r.annotations),
-            this.ctx,
-            !shouldRestore,
-          );
-        });
+        const rules: Rule[] = buildRules(g, this.ctx, !shouldRestore);
         const group = new Group(
           spec.file,
           g.name,

@@ -9,6 +9,7 @@ import {
 } from "../model/index.js";
 import { type Engine, type Expr, formatExpr, parseExpr } from "../promql/index.js";
 import type { Queryable } from "../storage/index.js";
+import type { RuleGroupSpec } from "./rulefmt.js";
 import { expandAlertTemplate } from "./template.js";
 
 /** One sample of an instant vector as the rule engine sees it. */
@@ -361,6 +362,28 @@ function goQueryEscape(s: string): string {
 /** Builds a label set from a rule file's record. */
 export function ruleLabels(rec: Readonly<Record<string, string>>): Labels {
   return labelsFromRecord(rec);
+}
+
+/**
+ * The rules of one group of a loaded rule file: recording rules and alerting rules with the
+ * group's labels under their own. `restored` marks alerting rules whose `for` state needs no
+ * restoring from ALERTS_FOR_STATE (fresh starts, unit tests).
+ */
+export function buildRules(g: RuleGroupSpec, ctx: AlertContext, restored: boolean): Rule[] {
+  return g.rules.map((r) => {
+    const labels = labelsFromRecord({ ...g.labels, ...r.labels });
+    if (r.record !== undefined) return new RecordingRule(r.record, ruleExpr(r.expr), labels);
+    return new AlertingRule(
+      r.alert!,
+      ruleExpr(r.expr),
+      r.forMs,
+      r.keepFiringForMs,
+      labels,
+      labelsFromRecord(r.annotations),
+      ctx,
+      restored,
+    );
+  });
 }
 
 /** Parses a rule's expression (already validated when the file was loaded). */

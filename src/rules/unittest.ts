@@ -16,7 +16,7 @@ import type { Storage } from "../storage/index.js";
 import { formatGoFloat, goQuoteString } from "./gofmt.js";
 import { Group, NOP_LOGGER } from "./group.js";
 import { globFiles } from "./manager.js";
-import { AlertingRule, engineQueryFunc, RecordingRule, type Rule, ruleExpr } from "./rule.js";
+import { buildRules, engineQueryFunc, type Rule } from "./rule.js";
 import { formatRuleProblem, parseRuleFile, type RuleFileSpec } from "./rulefmt.js";
 
 const durationField = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -218,20 +218,7 @@ async function runTestGroup(
     let fileOrder = 0;
     for (const spec of ruleSpecs) {
       for (const g of spec.groups) {
-        const rules: Rule[] = g.rules.map((r) => {
-          const labels = labelsFromRecord({ ...g.labels, ...r.labels });
-          if (r.record !== undefined) return new RecordingRule(r.record, ruleExpr(r.expr), labels);
-          return new AlertingRule(
-            r.alert!,
-            ruleExpr(r.expr),
-            r.forMs,
-            r.keepFiringForMs,
-            labels,
-            labelsFromRecord(r.annotations),
-            ctx,
-            true,
-          );
-        });
+        const rules: Rule[] = buildRules(g, ctx, true);
         const group = new Group(
           spec.file,
           g.name,
