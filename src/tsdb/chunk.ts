@@ -159,7 +159,23 @@ export class XORAppender {
     const bytes = alloc(size);
     bytes.set(this.buf.subarray(0, size));
     const chunk = new XORChunk(bytes, this.n, this.first, this.t);
-    if (this.shared) return { chunk, reused: false };
+    return { chunk, reused: this.resetUnlessShared() };
+  }
+
+  /**
+   * Copies the finished chunk's {@link byteLength} bytes into `dst` at `offset` and, unless a
+   * snapshot still may read the buffer, empties the appender for the next chunk. Returns whether
+   * it was reset (if not, it must not be used again). Read the chunk's time range and sample count
+   * before calling.
+   */
+  finishInto(dst: Uint8Array, offset: number): boolean {
+    dst.set(this.buf.subarray(0, this.byteLength), offset);
+    return this.resetUnlessShared();
+  }
+
+  private resetUnlessShared(): boolean {
+    if (this.shared) return false;
+    const size = this.byteLength;
     this.buf.fill(0, 0, size);
     this.pos = 16;
     this.n = 0;
@@ -170,7 +186,7 @@ export class XORAppender {
     this.leading = 0xff;
     this.trailing = 0;
     this.first = 0;
-    return { chunk, reused: true };
+    return true;
   }
 
   /**

@@ -120,28 +120,64 @@ export interface TSDBStatus {
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
-const NO_CHUNKS: readonly XORChunk[] = Object.freeze([]);
+const NO_META: readonly number[] = Object.freeze([]);
+const NO_PAGES: readonly Uint8Array[] = Object.freeze([]);
+/** Numbers per closed chunk in {@link MemSeries.cmeta}: minT, maxT, sample count, byte offset, byte length. */
+const M = 5;
 const EMPTY_REFS = new Uint32Array(0);
 const EMPTY_F64 = new Float64Array(0);
 
 /**
  * Packs closed chunks into 1 MiB pages, so that thousands of chunks share a few ArrayBuffers
- * instead of each carrying its own. A page is freed by the garbage collector once no chunk in it
- * is referenced.
+ * instead of each carrying its own (and no chunk needs a view object of its own: a series keeps
+ * the page and the offset). A page is freed by the garbage collector once no series refers to it.
  */
 class ChunkSlab {
   private page = new Uint8Array(0);
   private off = 0;
-  readonly alloc = (size: number): Uint8Array => {
-    if (size > 65536) return new Uint8Array(size);
+  /** Where the room {@link reserve} returned last starts in its page. */
+  at = 0;
+
+  /** A page with `size` free bytes at {@link at}, now taken. */
+  reserve(size: number): Uint8Array {
+    if (size > 65536) {
+      this.at = 0;
+      return new Uint8Array(size);
+    }
     if (this.off + size > this.page.length) {
       this.page = new Uint8Array(1 << 20);
       this.off = 0;
     }
-    const out = this.page.subarray(this.off, this.off + size);
+    this.at = this.off;
     this.off += size;
-    return out;
-  };
+    return this.page;
+  }
+}
+
+/** `meta` (null: empty) with one more closed chunk's numbers, as a new array of exactly that length. */
+function withChunk(
+  meta: number[] | null,
+  minT: number,
+  maxT: number,
+  n: number,
+  off: number,
+  len: number,
+): number[] {
+  const k = meta === null ? 0 : meta.length;
+  const out = new Array<number>(k + M);
+  for (let i = 0; i < k; i++) out[i] = meta![i]!;
+  out[k] = minT;
+  out[k + 1] = maxT;
+  out[k + 2] = n;
+  out[k + 3] = off;
+  out[k + 4] = len;
+  return out;
+}
+
+/** The bytes of closed chunk `i` (a view made on demand). */
+function closedBytes(meta: readonly number[], pages: readonly Uint8Array[], i: number): Uint8Array {
+  const off = meta[i * M + 3]!;
+  return pages[i]!.subarray(off, off + meta[i * M + 4]!);
 }
 
 /** Typed arrays an appender stages samples in; recycled through the head's pool. */
@@ -172,7 +208,14 @@ export function fnvLabels(ls: Labels): number {
 
 /** @internal One series in memory: its labels, closed chunks and the open chunk being appended to. */
 export class MemSeries {
-  chunks: XORChunk[] | null = null;
+  /**
+   * Closed chunks, {@link M} numbers each (minT, maxT, sample count, byte offset and length in its
+   * page), oldest first; replaced, never modified, when chunks are added or dropped, so snapshots
+   * held by queries stay valid. Null when none.
+   */
+  cmeta: number[] | null = null;
+  /** The slab page holding each closed chunk's bytes (parallel to `cmeta`, replaced with it). */
+  cpages: Uint8Array[] | null = null;
   app: XORAppender | null = null;
   minT = Number.POSITIVE_INFINITY;
   maxT = Number.NEGATIVE_INFINITY;
@@ -199,7 +242,7 @@ export class MemSeries {
   ) {}
 
   get numChunks(): number {
-    return (this.chunks?.length ?? 0) + (this.app === null ? 0 : 1);
+    return (this.cmeta === null ? 0 : this.cmeta.length / M) + (this.app === null ? 0 : 1);
   }
 }
 
@@ -401,21 +444,28 @@ export class Head implements Storage {
     for (let id = 1; id < this.series.length; id++) {
       const s = this.series[id];
       if (s === undefined) continue;
-      const chunks = s.chunks;
-      if (chunks !== null) {
+      const meta = s.cmeta;
+      if (meta !== null) {
+        const nc = meta.length / M;
         let k = 0;
-        while (k < chunks.length && chunks[k]!.maxT < mint) k++;
+        while (k < nc && meta[k * M + 1]! < mint) k++;
         if (k > 0) {
-          s.chunks = k === chunks.length ? null : chunks.slice(k);
+          if (k === nc) {
+            s.cmeta = null;
+            s.cpages = null;
+          } else {
+            s.cmeta = meta.slice(k * M);
+            s.cpages = s.cpages!.slice(k);
+          }
           dropped += k;
         }
       }
-      if (s.app !== null && s.chunks === null && s.app.maxT < mint) {
+      if (s.app !== null && s.cmeta === null && s.app.maxT < mint) {
         s.app = null;
         dropped++;
         this.empties++;
       }
-      s.minT = s.chunks !== null ? s.chunks[0]!.minT : s.app !== null ? s.app.minT : Number.POSITIVE_INFINITY;
+      s.minT = s.cmeta !== null ? s.cmeta[0]! : s.app !== null ? s.app.minT : Number.POSITIVE_INFINITY;
       if (s.oooN > 0) {
         this.truncateOOO(s, mint);
         if (s.oooN > 0 && s.oooT![0]! < s.minT) s.minT = s.oooT![0]!;
@@ -623,10 +673,11 @@ export class Head implements Storage {
     let allocated = 0;
     for (const s of this.series) {
       if (s === undefined) continue;
-      if (s.chunks !== null) {
-        for (const c of s.chunks) {
-          used += c.bytes.length;
-          allocated += c.bytes.length;
+      const meta = s.cmeta;
+      if (meta !== null) {
+        for (let i = 4; i < meta.length; i += M) {
+          used += meta[i]!;
+          allocated += meta[i]!;
         }
       }
       if (s.app !== null) {
@@ -748,12 +799,15 @@ export class Head implements Storage {
 
   private cut(s: MemSeries, t: number): XORAppender {
     let app: XORAppender | null = null;
-    if (s.app !== null) {
-      if (s.chunks === null) s.chunks = [];
-      const { chunk, reused } = s.app.finishAndReset(this.slab.alloc);
-      s.chunks.push(chunk);
-      s.lastChunkBytes = chunk.bytes.length;
-      if (reused) app = s.app;
+    const prev = s.app;
+    if (prev !== null) {
+      const size = prev.byteLength;
+      const page = this.slab.reserve(size);
+      const off = this.slab.at;
+      s.cmeta = withChunk(s.cmeta, prev.minT, prev.maxT, prev.numSamples, off, size);
+      s.cpages = s.cpages === null ? [page] : [...s.cpages, page];
+      s.lastChunkBytes = size;
+      if (prev.finishInto(page, off)) app = prev;
     } else {
       this.empties--;
     }
@@ -1008,15 +1062,16 @@ class HeadSeriesIterator implements SampleIterator {
   private readonly it = new XORIterator();
 
   constructor(
-    private readonly chunks: readonly XORChunk[],
+    private readonly meta: readonly number[],
+    private readonly pages: readonly Uint8Array[],
     private readonly nClosed: number,
     private readonly open: XORChunk | null,
     private readonly mint: number,
     private readonly maxt: number,
   ) {}
 
-  private chunk(i: number): XORChunk {
-    return i < this.nClosed ? this.chunks[i]! : this.open!;
+  private chunkMaxT(i: number): number {
+    return i < this.nClosed ? this.meta[i * M + 1]! : this.open!.maxT;
   }
 
   /** Moves to the next chunk that may hold a sample >= from; false when none. */
@@ -1024,11 +1079,13 @@ class HeadSeriesIterator implements SampleIterator {
     const count = this.nClosed + (this.open === null ? 0 : 1);
     for (;;) {
       this.ci++;
-      if (this.ci >= count) return false;
-      const c = this.chunk(this.ci);
-      if (c.minT > this.maxt) return false;
-      if (c.maxT >= from) {
-        this.it.reset(c.bytes, c.numSamples);
+      const i = this.ci;
+      if (i >= count) return false;
+      const closed = i < this.nClosed;
+      if ((closed ? this.meta[i * M]! : this.open!.minT) > this.maxt) return false;
+      if (this.chunkMaxT(i) >= from) {
+        if (closed) this.it.reset(closedBytes(this.meta, this.pages, i), this.meta[i * M + 2]!);
+        else this.it.reset(this.open!.bytes, this.open!.numSamples);
         return true;
       }
     }
@@ -1055,7 +1112,7 @@ class HeadSeriesIterator implements SampleIterator {
     if (this.done) return false;
     if (this.ci >= 0 && this.started && this.t >= t) return true;
     const target = Math.max(t, this.mint);
-    if (this.ci < 0 || this.chunk(this.ci).maxT < target) {
+    if (this.ci < 0 || this.chunkMaxT(this.ci) < target) {
       if (!this.nextChunk(target)) {
         this.done = true;
         return false;
@@ -1117,7 +1174,8 @@ class ArrayIterator implements SampleIterator {
 class HeadSeries implements Series {
   constructor(
     readonly labels: Labels,
-    private readonly chunks: readonly XORChunk[],
+    private readonly meta: readonly number[],
+    private readonly pages: readonly Uint8Array[],
     private readonly nClosed: number,
     private readonly open: XORChunk | null,
     private readonly mint: number,
@@ -1127,7 +1185,7 @@ class HeadSeries implements Series {
   ) {}
 
   iterator(): SampleIterator {
-    const it = new HeadSeriesIterator(this.chunks, this.nClosed, this.open, this.mint, this.maxt);
+    const it = new HeadSeriesIterator(this.meta, this.pages, this.nClosed, this.open, this.mint, this.maxt);
     if (this.oooT === null) return it;
     return new MergeIterator([new ArrayIterator(this.oooT, this.oooV!), it]);
   }
@@ -1135,9 +1193,9 @@ class HeadSeries implements Series {
   /** An upper bound of the samples {@link readInto} writes: the sample counts of the chunks in range. */
   maxSamples(): number {
     let n = 0;
+    const meta = this.meta;
     for (let i = 0; i < this.nClosed; i++) {
-      const c = this.chunks[i]!;
-      if (c.maxT >= this.mint && c.minT <= this.maxt) n += c.numSamples;
+      if (meta[i * M + 1]! >= this.mint && meta[i * M]! <= this.maxt) n += meta[i * M + 2]!;
     }
     if (this.open !== null && this.open.maxT >= this.mint && this.open.minT <= this.maxt)
       n += this.open.numSamples;
@@ -1149,14 +1207,20 @@ class HeadSeries implements Series {
    * needed) and returns how many it wrote; values keep their exact bits (stale markers included).
    */
   readInto(ts: Float64Array, vs: Float64Array, offset: number): number {
-    const { mint, maxt } = this;
+    const { mint, maxt, meta } = this;
     let k = offset;
-    for (let i = 0; i <= this.nClosed; i++) {
-      const c = i < this.nClosed ? this.chunks[i]! : this.open;
-      if (c === null || c.maxT < mint) continue;
-      if (c.minT > maxt) break;
+    for (let i = 0; i < this.nClosed; i++) {
+      if (meta[i * M + 1]! < mint) continue;
+      if (meta[i * M]! > maxt) break;
+      scratch.bytes = closedBytes(meta, this.pages, i);
+      scratch.numSamples = meta[i * M + 2]!;
+      k += decodeInto(scratch, ts, vs, k, mint, maxt);
+    }
+    const c = this.open;
+    if (c !== null && c.maxT >= mint && c.minT <= maxt) {
       k += decodeInto(c, ts, vs, k, mint, maxt);
     }
+    scratch.bytes = EMPTY_BYTES;
     if (this.oooT === null) return k - offset;
     return mergeInto(ts, vs, offset, k - offset, this.oooT, this.oooV!);
   }
@@ -1197,6 +1261,25 @@ function mergeInto(
 }
 
 const probe = new XORIterator();
+const EMPTY_BYTES = new Uint8Array(0);
+/** A closed chunk's bytes and count, as {@link decodeInto} takes them (reused). */
+const scratch: { bytes: Uint8Array; numSamples: number } = { bytes: EMPTY_BYTES, numSamples: 0 };
+
+/** True when closed chunk `i` has a sample in [mint, maxt] (decodes only when it spans the range). */
+function closedHasSampleIn(
+  meta: readonly number[],
+  pages: readonly Uint8Array[],
+  i: number,
+  mint: number,
+  maxt: number,
+): boolean {
+  const cMin = meta[i * M]!;
+  const cMax = meta[i * M + 1]!;
+  if (cMax < mint || cMin > maxt) return false;
+  if (cMin >= mint || cMax <= maxt) return true;
+  probe.reset(closedBytes(meta, pages, i), meta[i * M + 2]!);
+  return probe.seek(mint) && probe.t <= maxt;
+}
 
 /** True when the chunk has a sample in [mint, maxt] (decodes only when the chunk spans the range). */
 function chunkHasSampleIn(c: XORChunk, mint: number, maxt: number): boolean {
@@ -1225,13 +1308,14 @@ export class HeadQuerier implements Querier {
     for (let i = 0; i < ids.length; i++) {
       const s = head.getSeries(ids[i]!);
       if (s === undefined || (s.app === null && s.oooN === 0) || s.maxT < mint || s.minT > maxt) continue;
-      const chunks = s.chunks ?? NO_CHUNKS;
+      const meta = s.cmeta ?? NO_META;
+      const pages = s.cpages ?? NO_PAGES;
+      const nClosed = meta.length / M;
       const open = s.app?.snapshot() ?? null;
       let found = open !== null && chunkHasSampleIn(open, mint, maxt);
-      for (let j = chunks.length - 1; j >= 0 && !found; j--) {
-        const c = chunks[j]!;
-        if (c.maxT < mint) break;
-        found = chunkHasSampleIn(c, mint, maxt);
+      for (let j = nClosed - 1; j >= 0 && !found; j--) {
+        if (meta[j * M + 1]! < mint) break;
+        found = closedHasSampleIn(meta, pages, j, mint, maxt);
       }
       let oooT: Float64Array | null = null;
       let oooV: Float64Array | null = null;
@@ -1245,7 +1329,7 @@ export class HeadQuerier implements Querier {
           found = true;
         }
       }
-      if (found) out.push(new HeadSeries(s.labels, chunks, chunks.length, open, mint, maxt, oooT, oooV));
+      if (found) out.push(new HeadSeries(s.labels, meta, pages, nClosed, open, mint, maxt, oooT, oooV));
     }
     out.sort((a, b) => compareLabels(a.labels, b.labels));
     const limit = hints?.limit ?? 0;
