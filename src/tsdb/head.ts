@@ -174,6 +174,15 @@ function withChunk(
   return out;
 }
 
+/** `pages` (null: empty) with `page` appended, as a new array of exactly that length. */
+function withPage(pages: Uint8Array[] | null, page: Uint8Array): Uint8Array[] {
+  const k = pages === null ? 0 : pages.length;
+  const out = new Array<Uint8Array>(k + 1);
+  for (let i = 0; i < k; i++) out[i] = pages![i]!;
+  out[k] = page;
+  return out;
+}
+
 /** The bytes of closed chunk `i` (a view made on demand). */
 function closedBytes(meta: readonly number[], pages: readonly Uint8Array[], i: number): Uint8Array {
   const off = meta[i * M + 3]!;
@@ -805,7 +814,7 @@ export class Head implements Storage {
       const page = this.slab.reserve(size);
       const off = this.slab.at;
       s.cmeta = withChunk(s.cmeta, prev.minT, prev.maxT, prev.numSamples, off, size);
-      s.cpages = s.cpages === null ? [page] : [...s.cpages, page];
+      s.cpages = withPage(s.cpages, page);
       s.lastChunkBytes = size;
       if (prev.finishInto(page, off)) app = prev;
     } else {
