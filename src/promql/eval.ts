@@ -427,13 +427,14 @@ export class Evaluator {
     const n = this.n;
     const at = vs.timestamp;
     const offset = vs.offset;
+    const steps: number[] = [];
+    const vals: number[] = [];
+    const times: number[] = [];
     for (const s of data) {
       const { t, v } = s;
       const m = t.length;
       if (m === 0) continue;
-      const steps: number[] = [];
-      const vals: number[] = [];
-      const times: number[] = [];
+      let k = 0;
       let j = -1;
       for (let i = 0; i < n; i++) {
         const ref = (at ?? this.start + i * this.interval) - offset;
@@ -450,11 +451,20 @@ export class Evaluator {
             vj = vj + ((vn - vj) * (ref - tj)) / (tn - tj);
           }
         }
-        steps.push(i);
-        vals.push(vj);
-        times.push(tj);
+        steps[k] = i;
+        vals[k] = vj;
+        times[k] = tj;
+        k++;
       }
-      if (steps.length) out.push({ labels: s.labels, dropName: false, steps, vals, times });
+      if (k > 0) {
+        out.push({
+          labels: s.labels,
+          dropName: false,
+          steps: steps.slice(0, k),
+          vals: vals.slice(0, k),
+          times: times.slice(0, k),
+        });
+      }
     }
     return out;
   }
@@ -807,29 +817,35 @@ export class Evaluator {
             return name === "rate" ? r / (rng / 1000) : r;
           }
         : null;
+    const stepsBuf: number[] = [];
+    const valsBuf: number[] = [];
     for (const s of arg.series) {
       this.st.check();
       const { t, v } = s;
       const m = t.length;
-      const steps: number[] = [];
-      const vals: number[] = [];
+      let steps: number[] = stepsBuf;
+      let vals: number[] = valsBuf;
+      let k = 0;
       let lo = 0;
       let hi = 0;
       for (let i = 0; ext && i < n; i++) {
         const ts = this.start + i * this.interval;
         const ref = (at ?? ts) - offset;
-        const k = ext.window(t, v, ref - rng, ref, isCounter);
-        if (k === 0) continue;
+        const nw = ext.window(t, v, ref - rng, ref, isCounter);
+        if (nw === 0) continue;
         w.ts = ts;
         w.rangeStart = ref - rng;
         w.rangeEnd = ref;
         for (let q = 0; q < scalarArgs.length; q++) w.args[q] = scalarArgs[q]![i]!;
-        const r = extFn ? extFn(ext.t, ext.v, k) : fn(ext.t, ext.v, 0, k, w);
+        const r = extFn ? extFn(ext.t, ext.v, nw) : fn(ext.t, ext.v, 0, nw, w);
         if (r === undefined) continue;
-        steps.push(i);
-        vals.push(r);
+        stepsBuf[k] = i;
+        valsBuf[k] = r;
+        k++;
       }
       if (!ext && extremum !== 0) {
+        steps = [];
+        vals = [];
         dq = slidingExtremum(
           t,
           v,
@@ -856,13 +872,18 @@ export class Evaluator {
         w.ts = ts;
         w.rangeStart = rs;
         w.rangeEnd = ref;
-        for (let k = 0; k < scalarArgs.length; k++) w.args[k] = scalarArgs[k]![i]!;
+        for (let q = 0; q < scalarArgs.length; q++) w.args[q] = scalarArgs[q]![i]!;
         const r = kernel(t, v, lo, hi, w);
         if (r === undefined) continue;
-        steps.push(i);
-        vals.push(r);
+        stepsBuf[k] = i;
+        valsBuf[k] = r;
+        k++;
       }
-      if (!steps.length) continue;
+      if (steps === stepsBuf) {
+        if (k === 0) continue;
+        steps = stepsBuf.slice(0, k);
+        vals = valsBuf.slice(0, k);
+      } else if (!steps.length) continue;
       const labels = keepName || delayed ? s.labels : dropMetadata(s.labels);
       out.push({ labels, dropName: !keepName, steps, vals });
     }
