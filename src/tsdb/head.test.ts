@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isStaleNaN, labelsFromRecord, Matcher, STALE_NAN } from "../model/index.js";
+import { labelsFromRecord, Matcher, STALE_NAN } from "../model/index.js";
 import { LimitExceededError, OutOfBoundsError, type Series } from "../storage/index.js";
 import { Head, type HeadOptions, type WALSamples, type WALSeries, type WriteAheadLog } from "./head.js";
 import { runStorageSuite } from "./storage.case.js";
@@ -46,39 +46,64 @@ describe("Head", () => {
     expect(head.stats().headStats.chunkCount).toBe(9);
   });
 
-  it("bulk-reads a selected series in its range exactly as its iterator does", async () => {
-    const head = new Head();
-    const app = head.appender();
-    for (let i = 0; i < 700; i++)
-      app.append(0, L({ __name__: "c" }), i * 15_000, i % 7 === 3 ? STALE_NAN : i);
-    await app.commit();
-    const cases: [number, number][] = [
-      [0, 700 * 15_000],
-      [-5, 0],
-      [1_000_000, 2_000_000],
-      [1_800_000, 1_800_000],
-      [3_000_001, 9_000_000],
-      [20_000_000, 30_000_000],
-    ];
-    for (const [mint, maxt] of cases) {
-      const [s] = await head.querier(mint, maxt).select([name("c")]);
-      if (s === undefined) continue;
-      const bulk = s as Series & {
-        maxSamples(): number;
-        readInto(t: Float64Array, v: Float64Array, o: number): number;
+  // Every kind of value must read back bit for bit, by iterator and by bulk read, in any range.
+  const values: [string, (i: number) => number][] = [
+    ["XOR: stale markers every 7th sample", (i) => (i % 7 === 3 ? STALE_NAN : i)],
+    ["decimal: two-decimal counter", (i) => i * 15 + (i % 100) / 100],
+    ["mixed: decimals, then full-precision noise", (i) => (i < 350 ? i / 4 : Math.sqrt(i))],
+    ["decimal: constant", () => 42],
+  ];
+  it.each(values)(
+    "bulk-reads a selected series in its range exactly as its iterator does (%s)",
+    async (_, f) => {
+      const head = new Head();
+      const app = head.appender();
+      for (let i = 0; i < 700; i++) app.append(0, L({ __name__: "c" }), i * 15_000, f(i));
+      await app.commit();
+      const cases: [number, number][] = [
+        [0, 700 * 15_000],
+        [-5, 0],
+        [1_000_000, 2_000_000],
+        [1_800_000, 1_800_000],
+        [3_000_001, 9_000_000],
+        [20_000_000, 30_000_000],
+      ];
+      const cell = new Float64Array(1);
+      const bits = (v: number) => {
+        cell[0] = v;
+        return Buffer.from(cell.buffer).toString("hex");
       };
-      const ts = new Float64Array(bulk.maxSamples() + 2);
-      const vs = new Float64Array(ts.length);
-      const n = bulk.readInto(ts, vs, 2);
-      const got: [number, number, boolean][] = [];
-      for (let k = 2; k < 2 + n; k++) got.push([ts[k]!, vs[k]!, isStaleNaN(vs[k]!)]);
-      const want: [number, number, boolean][] = [];
-      const it = s.iterator();
-      while (it.next()) want.push([it.t, it.v, isStaleNaN(it.v)]);
-      expect(got).toEqual(want);
-      expect(got.filter((x) => x[2]).length).toBe(want.filter((x) => Number.isNaN(x[1])).length);
-    }
-  });
+      for (const [mint, maxt] of cases) {
+        const want: [number, string][] = [];
+        for (let i = 0; i < 700; i++)
+          if (i * 15_000 >= mint && i * 15_000 <= maxt) want.push([i * 15_000, bits(f(i))]);
+        const [s] = await head.querier(mint, maxt).select([name("c")]);
+        if (s === undefined) {
+          expect(want).toEqual([]);
+          continue;
+        }
+        const bulk = s as Series & {
+          maxSamples(): number;
+          readInto(t: Float64Array, v: Float64Array, o: number): number;
+        };
+        const ts = new Float64Array(bulk.maxSamples() + 2);
+        const vs = new Float64Array(ts.length);
+        const n = bulk.readInto(ts, vs, 2);
+        const got: [number, string][] = [];
+        for (let k = 2; k < 2 + n; k++) got.push([ts[k]!, bits(vs[k]!)]);
+        expect(got).toEqual(want);
+        const iterated: [number, string][] = [];
+        const it = s.iterator();
+        while (it.next()) iterated.push([it.t, bits(it.v)]);
+        expect(iterated).toEqual(want);
+        const sought = s.iterator();
+        if (want.length > 1) {
+          expect(sought.seek(want[1]![0] - 1)).toBe(true);
+          expect([sought.t, bits(sought.v)]).toEqual(want[1]);
+        }
+      }
+    },
+  );
 
   it("gives each select a snapshot that later commits do not change", async () => {
     const head = new Head();
