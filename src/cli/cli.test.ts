@@ -79,7 +79,16 @@ describe("relay-monitor tsdb backfill", () => {
     const port = await freePort();
     const child = spawn(
       process.execPath,
-      [cli, "start", "--storage.path", join(dir, "data"), "--listen", `127.0.0.1:${port}`, "--no-collectors"],
+      [
+        cli,
+        "start",
+        "--storage.path",
+        join(dir, "data"),
+        "--listen",
+        `127.0.0.1:${port}`,
+        "--no-collectors",
+        "--web.enable-admin-api",
+      ],
       {
         stdio: "ignore",
       },
@@ -98,6 +107,8 @@ describe("relay-monitor tsdb backfill", () => {
         data: { result: { value: [number, string] }[] };
       };
       expect(body.data.result[0]?.value[1]).toBe("500");
+      // --web.enable-admin-api turns the admin endpoints on.
+      expect((await fetch(`${base}/api/v1/admin/tsdb/flush`, { method: "POST" })).status).toBe(200);
     } finally {
       child.kill("SIGTERM");
     }
@@ -167,6 +178,10 @@ describe("relay-monitor start", () => {
       child.kill("SIGHUP");
       await until(async () => logs.includes("reload rejected"), 5000);
       expect(await configText()).toContain("30s");
+      // Without --web.enable-admin-api the admin endpoints are unavailable, as in Prometheus.
+      const flush = await fetch(`${base}/api/v1/admin/tsdb/flush`, { method: "POST" });
+      expect(flush.status).toBe(503);
+      expect(await flush.text()).toContain("admin APIs disabled");
       const reload = await fetch(`${base}/-/reload`, { method: "POST" });
       expect(reload.status).toBe(500);
       expect(await reload.text()).toContain("global.scrape_interval: expected a duration like 15s");

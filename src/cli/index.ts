@@ -43,7 +43,7 @@ export function buildCli(): Command {
     storagePath: opts["storage.path"] as string,
     listen: opts.listen as string,
     builtinTargets: opts.collectors !== false,
-    enableAdminApi: opts["web.enable-admin-api"] === true,
+    enableAdminApi: opts["web.enableAdminApi"] === true,
     logLevel: opts["log.level"] as string,
   });
 
