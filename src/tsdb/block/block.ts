@@ -14,9 +14,9 @@ import { join } from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Labels, Matcher } from "../../model/index.js";
 import type { Querier, SampleIterator, SelectHints, Series } from "../../storage/index.js";
-import { XORAppender, XORChunk } from "../chunk.js";
+import { decodeInto, XORAppender, XORChunk } from "../chunk.js";
 import { ChunkFileReader, ChunkFileWriter, decodeChunkRecord, ENC_DECIMAL, ENC_XOR } from "./chunks.js";
-import { DecimalChunk, encodeDecimal } from "./decimal.js";
+import { DecimalChunk, DecimalIterator, encodeDecimal } from "./decimal.js";
 import { ByteWriter, CorruptBlockError, readSection, ulid } from "./encoding.js";
 import { type ChunkMeta, encodeChunkMetas, IndexReader, IndexWriter } from "./indexfile.js";
 import { ChunksIterator } from "./iterator.js";
@@ -453,6 +453,40 @@ export class BlockSeries implements Series {
     return new ChunksIterator(this.chunks(), this.mint, this.maxt, this.deleted);
   }
 
+  /** An upper bound of the samples {@link readInto} writes: the sample counts of its chunks. */
+  maxSamples(): number {
+    let n = 0;
+    for (const m of this.metas) n += m.numSamples;
+    return n;
+  }
+
+  /**
+   * Decodes the samples in range that are not deleted into `ts`/`vs` from `offset` on (room for
+   * {@link maxSamples} needed) and returns how many it wrote; values keep their exact bits.
+   */
+  readInto(ts: Float64Array, vs: Float64Array, offset: number): number {
+    const { mint, maxt } = this;
+    let k = offset;
+    for (const c of this.chunks()) {
+      if (c.minT > maxt) break;
+      if (c.maxT < mint) continue;
+      if (c instanceof DecimalChunk) {
+        decIt.reset(c.bytes, c.numSamples);
+        while (decIt.next()) {
+          const t = decIt.t;
+          if (t > maxt) break;
+          if (t < mint) continue;
+          ts[k] = t;
+          vs[k] = decIt.v;
+          k++;
+        }
+      } else {
+        k += decodeInto(c, ts, vs, k, mint, maxt);
+      }
+    }
+    return this.deleted === null ? k - offset : dropDeleted(ts, vs, offset, k, this.deleted);
+  }
+
   /** True when at least one sample lies in range and is not deleted. */
   hasSamples(): boolean {
     if (this.deleted === null) {
@@ -460,6 +494,45 @@ export class BlockSeries implements Series {
     }
     return this.iterator().next();
   }
+}
+
+const decIt = new DecimalIterator();
+
+/**
+ * Removes the samples of `ts`/`vs`[from, to) inside the sorted inclusive intervals `deleted`,
+ * moving runs with copyWithin (bits kept); returns the count left.
+ */
+function dropDeleted(
+  ts: Float64Array,
+  vs: Float64Array,
+  from: number,
+  to: number,
+  deleted: Float64Array,
+): number {
+  let w = from;
+  let i = from;
+  let d = 0;
+  while (i < to) {
+    while (d < deleted.length && deleted[d + 1]! < ts[i]!) d += 2;
+    let j = i;
+    if (d < deleted.length) {
+      const lo = deleted[d]!;
+      while (j < to && ts[j]! < lo) j++;
+    } else j = to;
+    if (j > i) {
+      if (w !== i) {
+        ts.copyWithin(w, i, j);
+        vs.copyWithin(w, i, j);
+      }
+      w += j - i;
+    }
+    i = j;
+    if (d < deleted.length) {
+      const hi = deleted[d + 1]!;
+      while (i < to && ts[i]! <= hi) i++;
+    }
+  }
+  return w - from;
 }
 
 /** Reads one block over [mint, maxt] (inclusive), implementing the Querier contract. */

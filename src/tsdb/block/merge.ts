@@ -66,6 +66,81 @@ class MergedSeries implements Series {
   }
 }
 
+/** A series that decodes its samples in range straight into typed arrays. */
+interface BulkSeries extends Series {
+  maxSamples(): number;
+  readInto(ts: Float64Array, vs: Float64Array, offset: number): number;
+}
+
+function isBulk(s: Series): s is BulkSeries {
+  const b = s as Partial<BulkSeries>;
+  return typeof b.maxSamples === "function" && typeof b.readInto === "function";
+}
+
+function u32(a: Float64Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+}
+
+/** A merged series whose parts all read in bulk, so it reads in bulk too. */
+class BulkMergedSeries extends MergedSeries {
+  constructor(
+    labels: Labels,
+    private readonly bulk: readonly BulkSeries[],
+  ) {
+    super(labels, bulk);
+  }
+
+  /** An upper bound of the samples {@link readInto} writes: the sum of its parts' bounds. */
+  maxSamples(): number {
+    let n = 0;
+    for (const p of this.bulk) n += p.maxSamples();
+    return n;
+  }
+
+  /**
+   * Writes the merged samples into `ts`/`vs` from `offset` on and returns how many; on equal
+   * timestamps the later part wins, as in {@link MergeIterator}. Value bits are copied exactly.
+   */
+  readInto(ts: Float64Array, vs: Float64Array, offset: number): number {
+    const parts = this.bulk;
+    const np = parts.length;
+    const pt: Float64Array[] = new Array(np);
+    const pv: Uint32Array[] = new Array(np);
+    const len = new Array<number>(np);
+    const pos = new Array<number>(np).fill(0);
+    for (let i = 0; i < np; i++) {
+      const m = parts[i]!.maxSamples();
+      const t = new Float64Array(m);
+      const v = new Float64Array(m);
+      len[i] = parts[i]!.readInto(t, v, 0);
+      pt[i] = t;
+      pv[i] = u32(v);
+    }
+    const out = u32(vs);
+    let k = offset;
+    for (;;) {
+      let best = -1;
+      let bt = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < np; i++) {
+        const p = pos[i]!;
+        if (p < len[i]! && pt[i]![p]! <= bt) {
+          bt = pt[i]![p]!;
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      const src = pv[best]!;
+      const p = pos[best]!;
+      ts[k] = bt;
+      out[2 * k] = src[2 * p]!;
+      out[2 * k + 1] = src[2 * p + 1]!;
+      k++;
+      for (let i = 0; i < np; i++) if (pos[i]! < len[i]! && pt[i]![pos[i]!] === bt) pos[i]!++;
+    }
+    return k - offset;
+  }
+}
+
 /**
  * Merges already sorted series lists (one per source, sources in priority order: later wins on
  * equal timestamps) into one sorted list; equal label sets become one series.
@@ -92,7 +167,9 @@ export function mergeSeriesSets(sets: readonly (readonly Series[])[]): Series[] 
         pos[i]!++;
       }
     }
-    out.push(group.length === 1 ? group[0]! : new MergedSeries(min, group.slice()));
+    if (group.length === 1) out.push(group[0]!);
+    else if (group.every(isBulk)) out.push(new BulkMergedSeries(min, group.slice() as BulkSeries[]));
+    else out.push(new MergedSeries(min, group.slice()));
   }
   return out;
 }
