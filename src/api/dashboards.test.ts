@@ -4,8 +4,14 @@ import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { PANEL_TYPES } from "../ui/dashboards/model.js";
 import { createApp } from "./app.js";
-import { dashboardsRoutes, loadBuiltinDashboards, parseDashboard } from "./dashboards.js";
+import {
+  DASHBOARD_PANEL_TYPES,
+  dashboardsRoutes,
+  loadBuiltinDashboards,
+  parseDashboard,
+} from "./dashboards.js";
 
 const BUILTIN_DIR = fileURLToPath(new URL("../ui/public/dashboards/", import.meta.url));
 const BASE = "/api/relay/v1/dashboards";
@@ -38,6 +44,12 @@ async function makeApp(db: Database.Database): Promise<FastifyInstance> {
   await app.register(dashboardsRoutes, { db, builtins: await loadBuiltinDashboards(BUILTIN_DIR) });
   return app;
 }
+
+// The web app cannot import server code (it is built for the browser), so the panel types are
+// written twice; this test fails when the two lists drift apart.
+test("the server accepts exactly the panel types the web app draws", () => {
+  expect([...DASHBOARD_PANEL_TYPES]).toEqual([...PANEL_TYPES]);
+});
 
 describe("the dashboards API", () => {
   let db: Database.Database;
