@@ -65,6 +65,9 @@ describe("formatExpr prints like Prometheus's String()", () => {
     ["0x1f", "31"],
     ["1e-7", "0.0000001"],
     ["Inf", "+Inf"],
+    // `+Inf ^ x` would parse back as `+(Inf ^ x)`: the base of `^` keeps no sign (unlike Prometheus)
+    ["up + Inf ^ up", "up + Inf ^ up"],
+    ["+Inf ^ up", "+Inf ^ up"],
     ["-Inf", ""],
     ["NaN", ""],
     ["-(1)", ""],

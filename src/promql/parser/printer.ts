@@ -231,7 +231,7 @@ export function formatExpr(e: Expr): string {
       return `${aggregatePrefix(e)}(${param}${formatExpr(e.expr)})`;
     }
     case "BinaryExpr":
-      return `${formatExpr(e.lhs)} ${binaryOperator(e)} ${formatExpr(e.rhs)}`;
+      return `${formatLhs(e)} ${binaryOperator(e)} ${formatExpr(e.rhs)}`;
     case "UnaryExpr":
       return e.op + formatExpr(e.expr);
     case "ParenExpr":
@@ -241,6 +241,17 @@ export function formatExpr(e: Expr): string {
     case "DurationExpr":
       return formatDurationExpr(e);
   }
+}
+
+/**
+ * The left operand of a binary expression. One deliberate difference from Prometheus: `Inf ^ x`
+ * prints as `Inf ^ x`, not `+Inf ^ x`, because `^` binds tighter than a unary sign and
+ * `+Inf ^ x` parses back as `+(Inf ^ x)` — a different tree, which grows a `+` each round trip.
+ */
+function formatLhs(e: BinaryExpr): string {
+  const l = e.lhs;
+  if (e.op === "^" && l.kind === "NumberLiteral" && !l.duration && l.value === Infinity) return "Inf";
+  return formatExpr(l);
 }
 
 const MAX_CHARACTERS_PER_LINE = 100;
@@ -263,7 +274,7 @@ function pretty(e: Expr, level: number): string {
     }
     case "BinaryExpr":
       if (!needsSplit(e)) return indent(level) + formatExpr(e);
-      return `${pretty(e.lhs, level + 1)}\n${indent(level)}${binaryOperator(e)}\n${pretty(e.rhs, level + 1)}`;
+      return `${e.lhs.kind === "NumberLiteral" ? indent(level + 1) + formatLhs(e) : pretty(e.lhs, level + 1)}\n${indent(level)}${binaryOperator(e)}\n${pretty(e.rhs, level + 1)}`;
     case "Call":
       if (!needsSplit(e)) return indent(level) + formatExpr(e);
       return `${indent(level)}${e.func.name}(\n${e.args.map((a) => pretty(a, level + 1)).join(",\n")}\n${indent(level)})`;
