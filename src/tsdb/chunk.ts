@@ -173,6 +173,15 @@ export class XORAppender {
     return this.resetUnlessShared();
   }
 
+  /**
+   * Empties the appender so it encodes the next chunk in the same buffer, for a writer that has
+   * copied {@link bytes} away and took no {@link snapshot}.
+   */
+  reset(): void {
+    this.shared = false;
+    this.resetUnlessShared();
+  }
+
   private resetUnlessShared(): boolean {
     if (this.shared) return false;
     const size = this.byteLength;

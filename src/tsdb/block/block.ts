@@ -107,6 +107,9 @@ export async function writeBlock(
   let vs = new Float64Array(1024);
   const metaW = new ByteWriter(256);
   const decW = new ByteWriter(1024);
+  // one chunk encoder for the whole block: a chunk's bytes are copied into the chunk file's
+  // buffer at once, so no chunk allocates memory of its own
+  const app = new XORAppender(1024);
   const metas: ChunkMeta[] = [];
   let numSamples = 0;
   let numChunks = 0;
@@ -144,11 +147,13 @@ export async function writeBlock(
       metas.length = 0;
       for (let start = 0; start < n; start += per) {
         const end = Math.min(n, start + per);
-        const app = new XORAppender(16 + (end - start) * 3);
         for (let i = start; i < end; i++) app.append(ts[i]!, vs[i]!);
-        const c = app.finish();
-        const dec = encodeDecimal(ts, vs, start, end, decW) && decW.len < c.bytes.length;
-        const loc = dec ? cw.write(ENC_DECIMAL, decW.bytes()) : cw.write(ENC_XOR, c.bytes);
+        const xorLen = app.byteLength;
+        const dec = encodeDecimal(ts, vs, start, end, decW) && decW.len < xorLen;
+        const loc = dec
+          ? cw.write(ENC_DECIMAL, decW.bytes())
+          : cw.write(ENC_XOR, app.bytes().subarray(0, xorLen));
+        app.reset();
         metas.push({ minT: ts[start]!, maxT: ts[end - 1]!, numSamples: end - start, ...loc });
       }
       metaW.clear();

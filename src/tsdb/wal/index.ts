@@ -16,6 +16,7 @@ export {
   RecordType,
   SamplesDecoder,
   type ScanResult,
+  scanFile,
   scanRecords,
   type WALMetadata,
 } from "./record.js";

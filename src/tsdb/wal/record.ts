@@ -1,3 +1,4 @@
+import { open } from "node:fs/promises";
 import { endianness } from "node:os";
 import type { Label, MetricMetadata, MetricType } from "../../model/index.js";
 import type { WALSamples, WALSeries } from "../head.js";
@@ -284,40 +285,106 @@ export interface ScanResult {
   end: number;
   /** Why the scan stopped before the end of the data (undefined when it read everything). */
   error?: string;
+  /** True when the data ends inside the record at `end` (more of the file may complete it). */
+  incomplete?: boolean;
 }
 
 /**
  * Walks the records in `b` from offset 0, calling `visit(type, payloadStart, payloadEnd, recordStart)`
  * for each intact one. Stops at the first torn or corrupt record (short header, length past the
- * end, unknown type, checksum mismatch) or when `visit` throws, reporting why.
+ * end, unknown type, checksum mismatch) or when `visit` throws, reporting why. `base` is the file
+ * offset of `b[0]`, for the messages.
  */
 export function scanRecords(
   b: Buffer,
   visit: (type: number, start: number, end: number, recordStart: number) => void,
+  base = 0,
 ): ScanResult {
   let off = 0;
   const size = b.length;
   while (off < size) {
-    if (off + RECORD_HEADER_SIZE > size) return { end: off, error: `torn record header at offset ${off}` };
+    const at = base + off;
+    if (off + RECORD_HEADER_SIZE > size) {
+      return { end: off, error: `torn record header at offset ${at}`, incomplete: true };
+    }
     const type = b[off]!;
     if (type !== RecordType.Series && type !== RecordType.Samples && type !== RecordType.Metadata) {
-      return { end: off, error: `unknown record type ${type} at offset ${off}` };
+      return { end: off, error: `unknown record type ${type} at offset ${at}` };
     }
     const len = b.readUInt32BE(off + 1);
     const pstart = off + RECORD_HEADER_SIZE;
-    if (len > MAX_RECORD_PAYLOAD || pstart + len > size) {
-      return { end: off, error: `record at offset ${off} (${len} bytes) runs past the end of the segment` };
+    if (len > MAX_RECORD_PAYLOAD) {
+      return { end: off, error: `record at offset ${at} (${len} bytes) is longer than any record can be` };
+    }
+    if (pstart + len > size) {
+      return {
+        end: off,
+        error: `record at offset ${at} (${len} bytes) runs past the end of the segment`,
+        incomplete: true,
+      };
     }
     const want = b.readUInt32BE(off + 5);
     const got = crc32(b.subarray(pstart, pstart + len), crc32(b.subarray(off, off + 5)));
-    if (want !== got) return { end: off, error: `checksum mismatch in record at offset ${off}` };
+    if (want !== got) return { end: off, error: `checksum mismatch in record at offset ${at}` };
     try {
       visit(type, pstart, pstart + len, off);
     } catch (err) {
       if (!(err instanceof CorruptRecordError)) throw err;
-      return { end: off, error: `record at offset ${off}: ${err.message}` };
+      return { end: off, error: `record at offset ${at}: ${err.message}` };
     }
     off = pstart + len;
   }
   return { end: off };
+}
+
+/** Called by {@link scanFile} for each intact record: its window, payload bounds in it, file offset. */
+export type FileRecordVisitor = (
+  buf: Buffer,
+  type: number,
+  start: number,
+  end: number,
+  fileOffset: number,
+) => void;
+
+/**
+ * {@link scanRecords} over a file read through a window of `windowBytes` (grown only for a record
+ * larger than that), so a 128 MiB segment costs a few MiB of memory, not its size. The window is
+ * reused: `buf` is valid during the call only. Offsets in the result and messages are file offsets.
+ */
+export async function scanFile(
+  path: string,
+  visit: FileRecordVisitor,
+  windowBytes = 4 << 20,
+): Promise<ScanResult & { size: number }> {
+  const fh = await open(path, "r");
+  try {
+    const size = (await fh.stat()).size;
+    let buf = Buffer.allocUnsafe(Math.max(RECORD_HEADER_SIZE, Math.min(windowBytes, size)));
+    let base = 0;
+    let len = 0;
+    for (;;) {
+      while (len < buf.length && base + len < size) {
+        const { bytesRead } = await fh.read(buf, len, buf.length - len, base + len);
+        if (bytesRead === 0) break;
+        len += bytesRead;
+      }
+      const atEnd = base + len >= size;
+      const view = buf.subarray(0, len);
+      const res = scanRecords(view, (type, s, e, rec) => visit(view, type, s, e, base + rec), base);
+      if (atEnd || (res.error !== undefined && !res.incomplete)) return { ...res, end: base + res.end, size };
+      if (res.end === 0 && len === buf.length) {
+        // one record fills the window: grow it to hold that record
+        const need = len >= RECORD_HEADER_SIZE ? RECORD_HEADER_SIZE + buf.readUInt32BE(1) : buf.length * 2;
+        const grown = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
+        buf.copy(grown, 0, 0, len);
+        buf = grown;
+        continue;
+      }
+      buf.copy(buf, 0, res.end, len);
+      base += res.end;
+      len -= res.end;
+    }
+  } finally {
+    await fh.close();
+  }
 }

@@ -12,6 +12,7 @@ import {
   RecordBuffer,
   RecordType,
   SamplesDecoder,
+  scanFile,
   scanRecords,
 } from "./record.js";
 import { checkpointName, openWAL, segmentName, type WAL, type WALOptions } from "./wal.js";
@@ -229,6 +230,58 @@ describe("WAL records", () => {
       if (type === RecordType.Samples) n = dec.decode(buf, st, en).refs.length;
     });
     expect(n).toBe(4);
+  });
+});
+
+describe("reading a segment through a window", () => {
+  /** Every record visit as [type, payload bytes as hex, file offset]. */
+  type Visit = [number, string, number];
+
+  function wholeFile(buf: Buffer): { visits: Visit[]; res: ReturnType<typeof scanRecords> } {
+    const visits: Visit[] = [];
+    const res = scanRecords(buf, (type, s, e, rec) =>
+      visits.push([type, buf.subarray(s, e).toString("hex"), rec]),
+    );
+    return { visits, res };
+  }
+
+  it("sees the same records, errors and offsets as reading the whole file, whatever the window (property)", async () => {
+    const dir = freshDir();
+    mkdirSync(dir, { recursive: true });
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 9, max: 600 }),
+        fc.option(fc.tuple(fc.nat(), fc.constantFrom("flip", "cut")), { nil: null }),
+        async (nBatches, perBatch, window, damage) => {
+          const rb = new RecordBuffer(64);
+          for (const b of steadyBatches(nBatches, perBatch)) {
+            encodeSeries(rb, b.series);
+            encodeSamples(rb, samplesOf(b));
+          }
+          let buf = Buffer.from(rb.buf.subarray(0, rb.length));
+          if (damage !== null) {
+            const at = damage[0] % buf.length;
+            if (damage[1] === "cut") buf = buf.subarray(0, at);
+            else buf[at]! ^= 0x04;
+          }
+          const path = join(dir, `seg${n++}`);
+          writeFileSync(path, buf);
+          const want = wholeFile(buf);
+          const visits: Visit[] = [];
+          const res = await scanFile(
+            path,
+            (b, type, s, e, rec) => visits.push([type, b.subarray(s, e).toString("hex"), rec]),
+            window,
+          );
+          expect(visits).toEqual(want.visits);
+          expect(res).toEqual({ ...want.res, size: buf.length });
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 

@@ -9,7 +9,7 @@ import {
   openSync,
   writeSync,
 } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { WALSamples, WALSeries, WriteAheadLog } from "../head.js";
 import {
@@ -21,7 +21,7 @@ import {
   RecordBuffer,
   RecordType,
   SamplesDecoder,
-  scanRecords,
+  scanFile,
   type WALMetadata,
 } from "./record.js";
 
@@ -454,9 +454,7 @@ export class WAL implements WriteAheadLog {
       const cdir = join(this.dir, checkpointName(cp));
       const files = (await readdir(cdir)).filter((n) => SEGMENT_RE.test(n)).sort();
       for (const f of files) {
-        const buf = await readFile(join(cdir, f));
-        stats.bytes += buf.length;
-        const res = scanRecords(buf, (type, s, e) => {
+        const res = await scanFile(join(cdir, f), (buf, type, s, e) => {
           if (type === RecordType.Series) {
             const recs = decodeSeries(buf, s, e);
             stats.series += recs.length;
@@ -469,6 +467,7 @@ export class WAL implements WriteAheadLog {
             handler.samples?.(x);
           }
         });
+        stats.bytes += res.size;
         if (res.error !== undefined) {
           this.logger?.warn(
             `WAL: checkpoint ${checkpointName(cp)}/${f} is damaged (${res.error}); replayed the records before it`,
@@ -485,10 +484,8 @@ export class WAL implements WriteAheadLog {
     const pending: { at: { k: number; off: number } | null } = { at: null };
     let cutAt: { k: number; off: number; why: string } | null = null;
     for (let k = 0; k < segments.length && cutAt === null; k++) {
-      const buf = await readFile(join(this.dir, segmentName(segments[k]!)));
-      stats.bytes += buf.length;
       stats.segments++;
-      const res = scanRecords(buf, (type, s, e, rec) => {
+      const res = await scanFile(join(this.dir, segmentName(segments[k]!)), (buf, type, s, e, rec) => {
         if (type === RecordType.Samples) {
           const x = decoder.decode(buf, s, e);
           if (pendingSeries.length > 0) {
@@ -509,6 +506,7 @@ export class WAL implements WriteAheadLog {
         if (type === RecordType.Series) for (const r of decodeSeries(buf, s, e)) pendingSeries.push(r);
         else for (const m of decodeMetadata(buf, s, e)) pendingMeta.push(m);
       });
+      stats.bytes += res.size;
       if (res.error !== undefined) cutAt = { k, off: res.end, why: res.error };
     }
     if (pending.at !== null) {
@@ -595,8 +593,7 @@ export class WAL implements WriteAheadLog {
       const seenMeta = new Set<string>();
       const decoder = new SamplesDecoder();
       for (const path of inputs) {
-        const buf = await readFile(path);
-        const res = scanRecords(buf, (type, s, e) => {
+        const res = await scanFile(path, (buf, type, s, e) => {
           if (type === RecordType.Series) {
             const kept = decodeSeries(buf, s, e).filter((r) => {
               if (seenSeries.has(r.ref) || !keep(r.ref)) return false;
@@ -616,9 +613,10 @@ export class WAL implements WriteAheadLog {
           } else {
             const x = decoder.decode(buf, s, e);
             const before = stats.samples;
+            const bits = new Uint32Array(x.vs.buffer, x.vs.byteOffset, x.vs.length * 2);
             for (let i = 0; i < x.refs.length; i++) {
               if (x.ts[i]! >= mint && keep(x.refs[i]!)) {
-                out.sample(x, i);
+                out.sample(x, bits, i);
                 stats.samples++;
               }
             }
@@ -677,14 +675,13 @@ class CheckpointWriter {
     this.maybeFlush();
   }
 
-  /** Adds sample `i` of `x`, copying the value's bits word by word. */
-  sample(x: WALSamples, i: number): void {
+  /** Adds sample `i` of `x`, copying the value's bits word by word from `bits` (a view of `x.vs`). */
+  sample(x: WALSamples, bits: Uint32Array, i: number): void {
     const n = this.n;
     this.refs[n] = x.refs[i]!;
     this.ts[n] = x.ts[i]!;
-    const src = new Uint32Array(x.vs.buffer, x.vs.byteOffset, x.vs.length * 2);
-    this.vw[2 * n] = src[2 * i]!;
-    this.vw[2 * n + 1] = src[2 * i + 1]!;
+    this.vw[2 * n] = bits[2 * i]!;
+    this.vw[2 * n + 1] = bits[2 * i + 1]!;
     this.n = n + 1;
     if (this.n === this.refs.length) this.flushSamples();
   }
