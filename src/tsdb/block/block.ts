@@ -15,7 +15,14 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Labels, Matcher } from "../../model/index.js";
 import type { Querier, SampleIterator, SelectHints, Series } from "../../storage/index.js";
 import { decodeInto, XORAppender, XORChunk } from "../chunk.js";
-import { ChunkFileReader, ChunkFileWriter, decodeChunkRecord, ENC_DECIMAL, ENC_XOR } from "./chunks.js";
+import {
+  ChunkFileReader,
+  ChunkFileWriter,
+  ChunkRangeReader,
+  decodeChunkRecord,
+  ENC_DECIMAL,
+  ENC_XOR,
+} from "./chunks.js";
 import { DecimalChunk, DecimalIterator, encodeDecimal } from "./decimal.js";
 import { ByteWriter, CorruptBlockError, readSection, ulid } from "./encoding.js";
 import { type ChunkMeta, encodeChunkMetas, IndexReader, IndexWriter } from "./indexfile.js";
@@ -382,9 +389,19 @@ export class Block {
     if (this.deleteOnClose) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Reads and decodes the given chunks of one series (contiguous records are read at once). */
-  loadChunks(metas: readonly ChunkMeta[]): XORChunk[] {
+  /**
+   * Reads and decodes the given chunks of one series: through `ranges` (records numbered from
+   * `first`) when the series was selected with others, else contiguous records with one read.
+   */
+  loadChunks(metas: readonly ChunkMeta[], ranges: ChunkRangeReader | null = null, first = 0): XORChunk[] {
     const out: XORChunk[] = new Array(metas.length);
+    if (ranges !== null) {
+      for (let k = 0; k < metas.length; k++) {
+        const m = metas[k]!;
+        out[k] = this.chunkAt(ranges.bytes(first + k), m.offset - ranges.base(first + k), m);
+      }
+      return out;
+    }
     let i = 0;
     while (i < metas.length) {
       let j = i + 1;
@@ -401,16 +418,24 @@ export class Block {
         first.offset,
         last.offset + last.length - first.offset,
       );
-      for (let k = i; k < j; k++) {
-        const m = metas[k]!;
-        const { encoding, data } = decodeChunkRecord(buf, m.offset - first.offset, this.dir);
-        if (encoding === ENC_XOR) out[k] = new XORChunk(data, m.numSamples, m.minT, m.maxT);
-        else if (encoding === ENC_DECIMAL) out[k] = new DecimalChunk(data, m.numSamples, m.minT, m.maxT);
-        else throw new CorruptBlockError(`${this.dir}: unknown chunk encoding ${encoding}`);
-      }
+      for (let k = i; k < j; k++) out[k] = this.chunkAt(buf, metas[k]!.offset - first.offset, metas[k]!);
       i = j;
     }
     return out;
+  }
+
+  private chunkAt(buf: Uint8Array, off: number, m: ChunkMeta): XORChunk {
+    const { encoding, data } = decodeChunkRecord(buf, off, this.dir);
+    if (encoding === ENC_XOR) return new XORChunk(data, m.numSamples, m.minT, m.maxT);
+    if (encoding === ENC_DECIMAL) return new DecimalChunk(data, m.numSamples, m.minT, m.maxT);
+    throw new CorruptBlockError(`${this.dir}: unknown chunk encoding ${encoding}`);
+  }
+
+  /** A reader of the chunk records of `series` (selected together, in order) in coalesced ranges. */
+  rangeReader(series: readonly { readonly metas: readonly ChunkMeta[] }[]): ChunkRangeReader {
+    const locations: ChunkMeta[] = [];
+    for (const s of series) for (const m of s.metas) locations.push(m);
+    return new ChunkRangeReader(this.chunkReader, locations);
   }
 
   /** Every series of the block in label order, with tombstones applied (for compaction). */
@@ -439,18 +464,26 @@ export class Block {
 /** A series read from a block; its chunks are loaded from disk on first iteration. */
 export class BlockSeries implements Series {
   private loaded: XORChunk[] | null = null;
+  private ranges: ChunkRangeReader | null = null;
+  private first = 0;
 
   constructor(
     private readonly block: Block,
     readonly labels: Labels,
-    private readonly metas: readonly ChunkMeta[],
+    readonly metas: readonly ChunkMeta[],
     private readonly mint: number,
     private readonly maxt: number,
     private readonly deleted: Float64Array | null,
   ) {}
 
+  /** Reads this series' chunks through `ranges`, where they are records `first`, `first + 1`, ... */
+  readThrough(ranges: ChunkRangeReader, first: number): void {
+    this.ranges = ranges;
+    this.first = first;
+  }
+
   private chunks(): XORChunk[] {
-    this.loaded ??= this.block.loadChunks(this.metas);
+    this.loaded ??= this.block.loadChunks(this.metas, this.ranges, this.first);
     return this.loaded;
   }
 
@@ -472,7 +505,10 @@ export class BlockSeries implements Series {
   readInto(ts: Float64Array, vs: Float64Array, offset: number): number {
     const { mint, maxt } = this;
     let k = offset;
-    for (const c of this.chunks()) {
+    // decoded without being kept: a query reads each series once, and keeping every chunk of a
+    // selection alive until the query ends costs memory for nothing
+    const chunks = this.loaded ?? this.block.loadChunks(this.metas, this.ranges, this.first);
+    for (const c of chunks) {
       if (c.minT > maxt) break;
       if (c.maxT < mint) continue;
       if (c instanceof DecimalChunk) {
@@ -575,6 +611,14 @@ export class BlockQuerier implements Querier {
       if (!s.hasSamples()) continue;
       out.push(s);
       if (limit > 0 && out.length >= limit) break;
+    }
+    if (out.length > 1) {
+      const ranges = block.rangeReader(out);
+      let first = 0;
+      for (const s of out) {
+        s.readThrough(ranges, first);
+        first += s.metas.length;
+      }
     }
     return out;
   }

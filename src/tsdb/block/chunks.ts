@@ -156,6 +156,71 @@ export class ChunkFileReader {
   }
 }
 
+/** Records closer than this are read with one system call, the gap read along (page cache: cheap). */
+const COALESCE_GAP = 16 << 10;
+/** Largest read a {@link ChunkRangeReader} makes for several records (one larger record is read whole). */
+const COALESCE_MAX = 1 << 20;
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Reads the chunk records of a whole selection (the records of series selected together, in the
+ * order given) in coalesced ranges: records in the same file that lie close together are read
+ * with one system call, so a query over 20,000 series makes tens of reads, not 20,000. Records
+ * are numbered in the order given; a range is read when one of its records is first asked for.
+ * Ranges are not reused: views handed out stay valid.
+ */
+export class ChunkRangeReader {
+  private readonly groupOf: Int32Array;
+  private readonly gFile: number[] = [];
+  private readonly gStart: number[] = [];
+  private readonly gEnd: number[] = [];
+  private cur = -1;
+  private buf: Uint8Array = NO_BYTES;
+
+  constructor(
+    private readonly reader: ChunkFileReader,
+    locations: readonly ChunkLocation[],
+  ) {
+    const n = locations.length;
+    this.groupOf = new Int32Array(n);
+    let g = -1;
+    for (let j = 0; j < n; j++) {
+      const l = locations[j]!;
+      const end = l.offset + l.length;
+      if (
+        g >= 0 &&
+        l.file === this.gFile[g] &&
+        l.offset >= this.gStart[g]! &&
+        l.offset <= this.gEnd[g]! + COALESCE_GAP &&
+        end - this.gStart[g]! <= COALESCE_MAX
+      ) {
+        if (end > this.gEnd[g]!) this.gEnd[g] = end;
+      } else {
+        g++;
+        this.gFile.push(l.file);
+        this.gStart.push(l.offset);
+        this.gEnd.push(end);
+      }
+      this.groupOf[j] = g;
+    }
+  }
+
+  /** The bytes holding record `j`; the record starts at its offset minus {@link base}`(j)`. */
+  bytes(j: number): Uint8Array {
+    const g = this.groupOf[j]!;
+    if (g !== this.cur) {
+      this.buf = this.reader.readRange(this.gFile[g]!, this.gStart[g]!, this.gEnd[g]! - this.gStart[g]!);
+      this.cur = g;
+    }
+    return this.buf;
+  }
+
+  /** The file offset of the first byte {@link bytes}`(j)` returns. */
+  base(j: number): number {
+    return this.gStart[this.groupOf[j]!]!;
+  }
+}
+
 /**
  * Decodes the record at `off` in `buf` (as read by {@link ChunkFileReader.readRange}), checking its
  * CRC. Returns the encoding and a view of the data.

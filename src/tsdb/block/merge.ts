@@ -104,6 +104,26 @@ class BulkMergedSeries extends MergedSeries {
   readInto(ts: Float64Array, vs: Float64Array, offset: number): number {
     const parts = this.bulk;
     const np = parts.length;
+    // the usual case, adjacent blocks and the head: each part's samples come after the previous
+    // part's, so the parts are read straight into the output one after the other
+    let k = offset;
+    let disjoint = true;
+    for (let i = 0; i < np; i++) {
+      const n = parts[i]!.readInto(ts, vs, k);
+      if (n > 0 && k > offset && ts[k]! <= ts[k - 1]!) {
+        disjoint = false;
+        break;
+      }
+      k += n;
+    }
+    if (disjoint) return k - offset;
+    return this.mergeInto(ts, vs, offset);
+  }
+
+  /** The general case: parts that overlap in time, merged sample by sample. */
+  private mergeInto(ts: Float64Array, vs: Float64Array, offset: number): number {
+    const parts = this.bulk;
+    const np = parts.length;
     const pt: Float64Array[] = new Array(np);
     const pv: Uint32Array[] = new Array(np);
     const len = new Array<number>(np);
