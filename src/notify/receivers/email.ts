@@ -1,4 +1,3 @@
-import nodemailer from "nodemailer";
 import type { EmailConfig, NotifyConfig } from "../config.js";
 import {
   alertMessage,
@@ -98,6 +97,8 @@ export function emailIntegration(
       let pass = cfg.auth_password ?? global.smtp_auth_password;
       const file = cfg.auth_password_file ?? global.smtp_auth_password_file;
       if (pass === undefined && file) pass = await readSecretFile(file, secrets);
+      // loaded on first use: most servers never send mail, and nodemailer costs ~10 MiB resident
+      const { default: nodemailer } = await import("nodemailer");
       const transport = nodemailer.createTransport({
         host,
         port,
