@@ -221,9 +221,11 @@ export class BlockStore {
     while (start < end) {
       const stop = Math.min(start + this.blockRange, end);
       await this.persistHead(head, start, stop);
+      // each range leaves the head as soon as its block is on disk, so its chunks can be freed
+      // while the next block is written
+      head.truncateBefore(stop, false);
       start = stop;
     }
-    head.truncateBefore(end, false);
     return end;
   }
 
