@@ -296,8 +296,9 @@ function everyKind(p: string, channel: string, user: string, time: number) {
 describe("relay-monitor start: k-anonymity and distinct counts", () => {
   let dir: string;
   let server: Server;
-  // Yesterday, so that the figures of a complete day hold these events.
-  const t = Date.now() - DAY_MS;
+  // Yesterday at noon UTC, so that one complete day holds all these events (they span an hour;
+  // "24 hours ago" put some of them on today when the tests ran in the last hour before midnight)
+  const t = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS + DAY_MS / 2;
   const day = new Date(t).toISOString().slice(0, 10);
   const distinct = 20_000;
 
