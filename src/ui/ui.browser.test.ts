@@ -1,7 +1,9 @@
 /**
  * The web UI in a real browser: Debian's chromium, driven by playwright-core, against the real
  * server (built to dist/ by the suite's global setup, with the app built here by Vite) running the
- * demo (`demo: { days: 1, seed: 42 }`: a simulated Relay network with a day of history). Every
+ * demo (`demo: { days: 2, seed: 42 }`: a simulated Relay network with two days of history, so the
+ * community figures, which are about the last complete UTC day, have all of that day whatever the
+ * time the suite runs; with one day, late in the UTC evening yesterday held minutes). Every
  * built-in dashboard must show data in every panel. A rule file adds an alert that always fires, so
  * the silence test always silences a firing alert from the Alerts page. Screenshots go to
  * test-output/ui/; the render times are printed as `ui browser figures`.
@@ -146,7 +148,7 @@ describeWithBinary(CHROMIUM, "chromium", "the web UI in chromium on the demo", (
       configFile: cfg,
       storagePath: join(dir, "data"),
       listen: "127.0.0.1:0",
-      demo: { days: 1, seed: 42 },
+      demo: { days: 2, seed: 42 },
       logger: pino({ level: "silent" }),
     });
     await server.start();
