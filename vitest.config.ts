@@ -20,6 +20,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     globalSetup: ["src/testing/build.ts"],
+    setupFiles: ["src/testing/fast-check-seed.ts"],
     reporters: ["default", "./src/testing/summary-reporter.ts"],
     projects: [
       {
