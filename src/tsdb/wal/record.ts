@@ -372,9 +372,12 @@ export async function scanFile(
       const view = buf.subarray(0, len);
       const res = scanRecords(view, (type, s, e, rec) => visit(view, type, s, e, base + rec), base);
       if (atEnd || (res.error !== undefined && !res.incomplete)) return { ...res, end: base + res.end, size };
+      // a record said to run past the end of the file is torn: no window is grown for it
+      const left = len - res.end;
+      const need = left >= RECORD_HEADER_SIZE ? RECORD_HEADER_SIZE + buf.readUInt32BE(res.end + 1) : 0;
+      if (base + res.end + need > size) return { ...res, end: base + res.end, size };
       if (res.end === 0 && len === buf.length) {
         // one record fills the window: grow it to hold that record
-        const need = len >= RECORD_HEADER_SIZE ? RECORD_HEADER_SIZE + buf.readUInt32BE(1) : buf.length * 2;
         const grown = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
         buf.copy(grown, 0, 0, len);
         buf = grown;
