@@ -83,11 +83,17 @@ describe("kill -9 during remote-write ingestion", () => {
         else if (res) throw new Error(`unexpected status ${res.status}`);
       }
     })();
-    while (acked.length < 200) await new Promise((r) => setTimeout(r, 10));
+    const deadline = Date.now() + 15_000;
+    while (acked.length < 200) {
+      if (Date.now() > deadline) throw new Error(`only ${acked.length} batches acknowledged in 15 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // listen before killing: the exit may come while the write in flight is still failing
+    const exited = new Promise((r) => child!.once("exit", r));
     child.kill("SIGKILL");
     killed = true;
     await stream;
-    await new Promise((r) => child!.once("exit", r));
+    await exited;
 
     child = startServer(join(dir, "data"), port);
     await ready(base, 10_000);
@@ -115,7 +121,8 @@ describe("kill -9 during remote-write ingestion", () => {
       expect(Number(v)).toBe(i);
       expect(Math.round(t * 1000)).toBe(t0 + i * 1000);
     });
+    const stopped = new Promise((r) => child!.once("exit", r));
     child.kill("SIGTERM");
-    await new Promise((r) => child!.once("exit", r));
+    await stopped;
   });
 });
