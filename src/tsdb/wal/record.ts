@@ -358,14 +358,17 @@ export async function scanFile(
 ): Promise<ScanResult & { size: number }> {
   const fh = await open(path, "r");
   try {
-    const size = (await fh.stat()).size;
+    let size = (await fh.stat()).size;
     let buf = Buffer.allocUnsafe(Math.max(RECORD_HEADER_SIZE, Math.min(windowBytes, size)));
     let base = 0;
     let len = 0;
     for (;;) {
       while (len < buf.length && base + len < size) {
         const { bytesRead } = await fh.read(buf, len, buf.length - len, base + len);
-        if (bytesRead === 0) break;
+        if (bytesRead === 0) {
+          size = base + len; // shorter than it was when opened: its end is here
+          break;
+        }
         len += bytesRead;
       }
       const atEnd = base + len >= size;
