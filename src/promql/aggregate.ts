@@ -96,30 +96,110 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr): Promise<Va
       }
     }
   }
-  const series = await ev.evalVector(e.expr);
-  if (op === "count_values") return countValues(ev, e, series, strParam);
-  if (op === "topk" || op === "bottomk" || op === "limitk" || op === "limit_ratio") {
-    return aggregateK(ev, e, series, param!);
+  const acc = new Accumulator(op, n, e);
+  // an aggregation straight over a range function (sum by (x) (rate(m[5m])), the usual case)
+  // takes the function's output series one at a time: none of them is kept
+  const streamed =
+    op !== "count_values" &&
+    op !== "topk" &&
+    op !== "bottomk" &&
+    op !== "limitk" &&
+    op !== "limit_ratio" &&
+    (await ev.streamRangeCall(e.expr, (labels, dropName, steps, vals, len) => {
+      ev.st.check();
+      acc.add(labels, dropName, steps, vals, len);
+    }));
+  if (!streamed) {
+    const series = await ev.evalVector(e.expr);
+    if (op === "count_values") return countValues(ev, e, series, strParam);
+    if (op === "topk" || op === "bottomk" || op === "limitk" || op === "limit_ratio") {
+      return aggregateK(ev, e, series, param!);
+    }
+    for (const s of series) {
+      ev.st.check();
+      acc.add(s.labels, s.dropName, s.steps, s.vals, s.steps.length);
+    }
   }
-  const { groups, of } = groupSeries(series, e);
-  const G = groups.length;
-  const val = new Float64Array(G * n);
-  const comp = new Float64Array(G * n);
-  const mean = new Float64Array(G * n);
-  const count = new Float64Array(G * n);
-  const incr = op === "avg" ? new Uint8Array(G * n) : null;
-  const heaps: number[][] | null = op === "quantile" ? new Array(G * n) : null;
-  for (let k = 0; k < series.length; k++) {
-    ev.st.check();
-    const s = series[k]!;
-    const base = of[k]! * n;
-    for (let j = 0; j < s.steps.length; j++) {
-      const i = base + s.steps[j]!;
-      const f = s.vals[j]!;
+  return { type: "vector", series: acc.finish(param) };
+}
+
+/** One group's state at every step; arrays an operation does not use stay null. */
+interface GroupState {
+  readonly labels: Labels;
+  dropName: boolean;
+  readonly val: Float64Array;
+  readonly count: Float64Array;
+  /** Kahan compensation (sum, avg). */
+  readonly comp: Float64Array | null;
+  /** Running mean (avg, stddev, stdvar). */
+  readonly mean: Float64Array | null;
+  /** Steps where avg switched to the incremental mean (the sum overflowed). */
+  readonly incr: Uint8Array | null;
+  /** Every value (quantile). */
+  readonly heaps: number[][] | null;
+}
+
+/**
+ * The state of every group of an aggregation at every step, fed series by series in evaluation
+ * order; a group is created, with arrays of exactly the steps' length, when its first member
+ * arrives, so groups come out in order of first appearance.
+ */
+class Accumulator {
+  private readonly index = new Map<string, GroupState>();
+  private readonly groups: GroupState[] = [];
+  private readonly comp: boolean;
+  private readonly mean: boolean;
+
+  constructor(
+    private readonly op: string,
+    private readonly n: number,
+    private readonly e: AggregateExpr,
+  ) {
+    this.comp = op === "sum" || op === "avg";
+    this.mean = op === "avg" || op === "stddev" || op === "stdvar";
+  }
+
+  private group(labels: Labels): GroupState {
+    const gl = groupingLabels(labels, this.e.grouping, this.e.without);
+    const key = labelsKey(gl);
+    let g = this.index.get(key);
+    if (g === undefined) {
+      const n = this.n;
+      g = {
+        labels: gl,
+        dropName: false,
+        val: new Float64Array(n),
+        count: new Float64Array(n),
+        comp: this.comp ? new Float64Array(n) : null,
+        mean: this.mean ? new Float64Array(n) : null,
+        incr: this.op === "avg" ? new Uint8Array(n) : null,
+        heaps: this.op === "quantile" ? new Array(n) : null,
+      };
+      this.index.set(key, g);
+      this.groups.push(g);
+    }
+    return g;
+  }
+
+  /** Adds a series' first `len` steps and values to its group. */
+  add(
+    labels: Labels,
+    dropName: boolean,
+    steps: readonly number[],
+    vals: readonly number[],
+    len: number,
+  ): void {
+    const g = this.group(labels);
+    if (dropName) g.dropName = true;
+    const op = this.op;
+    const { val, count, comp, mean, incr, heaps } = g;
+    for (let j = 0; j < len; j++) {
+      const i = steps[j]!;
+      const f = vals[j]!;
       const c = count[i]!;
       if (c === 0) {
         count[i] = 1;
-        mean[i] = f;
+        if (mean !== null) mean[i] = f;
         switch (op) {
           case "stddev":
           case "stdvar":
@@ -139,27 +219,27 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr): Promise<Va
       }
       switch (op) {
         case "sum":
-          val[i] = kahanInc(f, val[i]!, comp, i);
+          val[i] = kahanInc(f, val[i]!, comp!, i);
           count[i] = c + 1;
           break;
         case "avg": {
           const cnt = c + 1;
           count[i] = cnt;
           if (!incr![i]) {
-            const saved = comp[i]!;
-            const nv = kahanInc(f, val[i]!, comp, i);
+            const saved = comp![i]!;
+            const nv = kahanInc(f, val[i]!, comp!, i);
             if (nv !== Number.POSITIVE_INFINITY && nv !== Number.NEGATIVE_INFINITY) {
               val[i] = nv;
               break;
             }
-            comp[i] = saved;
+            comp![i] = saved;
             incr![i] = 1;
-            mean[i] = val[i]! / (cnt - 1);
-            comp[i] = comp[i]! / (cnt - 1);
+            mean![i] = val[i]! / (cnt - 1);
+            comp![i] = comp![i]! / (cnt - 1);
           }
           const q = (cnt - 1) / cnt;
-          comp[i] = q * comp[i]!;
-          mean[i] = kahanInc(f / cnt, q * mean[i]!, comp, i);
+          comp![i] = q * comp![i]!;
+          mean![i] = kahanInc(f / cnt, q * mean![i]!, comp!, i);
           break;
         }
         case "max":
@@ -178,9 +258,9 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr): Promise<Va
         case "stdvar": {
           const cnt = c + 1;
           count[i] = cnt;
-          const delta = f - mean[i]!;
-          mean[i] = mean[i]! + delta / cnt;
-          val[i] = val[i]! + delta * (f - mean[i]!);
+          const delta = f - mean![i]!;
+          mean![i] = mean![i]! + delta / cnt;
+          val[i] = val[i]! + delta * (f - mean![i]!);
           break;
         }
         case "quantile":
@@ -192,45 +272,46 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr): Promise<Va
       }
     }
   }
-  const b = new SeriesBuilder();
-  for (let g = 0; g < G; g++) {
-    const steps: number[] = [];
-    const vals: number[] = [];
-    const base = g * n;
-    for (let i = 0; i < n; i++) {
-      const c = count[base + i]!;
-      if (c === 0) continue;
-      let f = val[base + i]!;
-      switch (op) {
-        case "sum":
-          f += comp[base + i]!;
-          break;
-        case "avg":
-          f = incr![base + i] ? mean[base + i]! + comp[base + i]! : f / c + comp[base + i]! / c;
-          break;
-        case "count":
-          f = c;
-          break;
-        case "stdvar":
-          f /= c;
-          break;
-        case "stddev":
-          f = Math.sqrt(f / c);
-          break;
-        case "quantile":
-          f = quantile(param![i]!, heaps![base + i]!);
-          break;
+
+  /** The result: one series per group with a value at the steps where it had members. */
+  finish(param: Float64Array | null): StepSeries[] {
+    const { op, n } = this;
+    const b = new SeriesBuilder();
+    for (const g of this.groups) {
+      const { val, count, comp, mean, incr, heaps } = g;
+      const steps: number[] = [];
+      const vals: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const c = count[i]!;
+        if (c === 0) continue;
+        let f = val[i]!;
+        switch (op) {
+          case "sum":
+            f += comp![i]!;
+            break;
+          case "avg":
+            f = incr![i] ? mean![i]! + comp![i]! : f / c + comp![i]! / c;
+            break;
+          case "count":
+            f = c;
+            break;
+          case "stdvar":
+            f /= c;
+            break;
+          case "stddev":
+            f = Math.sqrt(f / c);
+            break;
+          case "quantile":
+            f = quantile(param![i]!, heaps![i]!);
+            break;
+        }
+        steps.push(i);
+        vals.push(f);
       }
-      steps.push(i);
-      vals.push(f);
+      if (steps.length) b.addSeries({ labels: g.labels, dropName: g.dropName, steps, vals }, g.labels);
     }
-    if (steps.length) {
-      const grp = groups[g]!;
-      const dropName = grp.members.some((k) => series[k]!.dropName);
-      b.addSeries({ labels: grp.labels, dropName, steps, vals }, grp.labels);
-    }
+    return b.list;
   }
-  return { type: "vector", series: b.list };
 }
 
 function countValues(ev: Evaluator, e: AggregateExpr, series: StepSeries[], label: string): Value {

@@ -196,4 +196,60 @@ describe("Engine", () => {
     expect(await names("last_over_time(m[1m])")).toEqual(["m"]);
     expect(await names("sum by (__name__) (m)")).toEqual(["m"]);
   });
+
+  describe("aggregations straight over a range function (fed one series at a time)", () => {
+    const counters = () => {
+      const series: [Record<string, string>, [number, number | null][]][] = [];
+      for (let i = 0; i < 40; i++) {
+        const pts: [number, number | null][] = [];
+        for (let t = 0; t <= 1800; t += 15) pts.push([t, ((t * (i + 1)) % 997) + t * 0.37 * (i % 7)]);
+        if (i % 9 === 0) pts.splice(30, 20); // a 5-minute gap: steps without a value
+        series.push([{ __name__: "c", i: String(i), g: String(i % 4), h: String(i % 3) }, pts]);
+      }
+      return headWith(series);
+    };
+    const matrix = async (head: Head, q: string) => {
+      const r = await new Engine().rangeQuery(head, q, 300_000, 1_800_000, 60_000);
+      if (r.resultType !== "matrix") throw new Error(r.resultType);
+      return r.result.map((s) => [rec(s.labels), [...s.t], [...s.v]]);
+    };
+
+    it.each([
+      "sum by (g) (rate(c[5m]))",
+      "avg by (g, h) (increase(c[2m]))",
+      "count without (h) (max_over_time(c[3m]))",
+      "min (deriv(c[5m]))",
+      "max by (h) (last_over_time(c[1m]))",
+      "stddev by (g) (delta(c[5m]))",
+      "stdvar (rate(c[5m]))",
+      "group by (g) (changes(c[10m]))",
+      "quantile by (h) (0.9, rate(c[5m]))",
+    ])("%s answers exactly as over the materialised function (an operation in between)", async (q) => {
+      const head = await counters();
+      const materialised = q.replace(/\((\w+\(c\[\w+\]\))\)$/, "($1 * 1)").replace(", rate", ", 1 * rate");
+      expect(materialised).not.toBe(q);
+      expect(await matrix(head, q)).toEqual(await matrix(head, materialised));
+    });
+
+    it("still refuses duplicate series the function produces", async () => {
+      const head = await headWith([
+        [
+          { __name__: "a", x: "1" },
+          [
+            [0, 1],
+            [60, 2],
+          ],
+        ],
+        [
+          { __name__: "b", x: "1" },
+          [
+            [0, 1],
+            [60, 2],
+          ],
+        ],
+      ]);
+      const p = new Engine().rangeQuery(head, 'sum(rate({__name__=~"a|b"}[5m]))', 60_000, 60_000, 15_000);
+      await expect(p).rejects.toThrow(/same labelset/);
+    });
+  });
 });

@@ -156,6 +156,18 @@ function dropStaleInPlace(t: Float64Array, v: Float64Array, off: number, n: numb
   return k - off;
 }
 
+/**
+ * Receives one output series of a streamed evaluation: `steps`/`vals` hold `len` entries and may
+ * be reused for the next series, so they are to be consumed, not kept.
+ */
+export type SeriesSink = (
+  labels: Labels,
+  dropName: boolean,
+  steps: readonly number[],
+  vals: readonly number[],
+  len: number,
+) => void;
+
 function unwrap(e: Expr): Expr {
   while (e.kind === "ParenExpr" || e.kind === "StepInvariantExpr") e = e.expr;
   return e;
@@ -718,7 +730,27 @@ export class Evaluator {
     return { type: "vector", series: b.list };
   }
 
-  private async evalRangeFunction(e: Call, fn: (typeof RANGE_FUNCTIONS)[string]): Promise<Value> {
+  /**
+   * Evaluates `e` when it is a call of a range function (rate, *_over_time, ...; not
+   * absent_over_time), handing each output series to `sink` as soon as it is computed instead of
+   * collecting them all: an aggregation over it then never holds more than one series' output.
+   * Returns false, having evaluated nothing, for any other expression.
+   */
+  async streamRangeCall(e: Expr, sink: SeriesSink): Promise<boolean> {
+    const u = unwrap(e);
+    if (u.kind !== "Call" || u.func.name === "absent_over_time") return false;
+    const fn = RANGE_FUNCTIONS[u.func.name];
+    if (fn === undefined) return false;
+    this.st.checkNow();
+    await this.evalRangeFunction(u, fn, sink);
+    return true;
+  }
+
+  private async evalRangeFunction(
+    e: Call,
+    fn: (typeof RANGE_FUNCTIONS)[string],
+    sink?: SeriesSink,
+  ): Promise<Value> {
     const name = e.func.name;
     const args = e.args;
     let mi = args.findIndex((a) => {
@@ -819,6 +851,7 @@ export class Evaluator {
         : null;
     const stepsBuf: number[] = [];
     const valsBuf: number[] = [];
+    const seen = sink !== undefined && !delayed ? new Set<string>() : null;
     for (const s of arg.series) {
       this.st.check();
       const { t, v } = s;
@@ -881,13 +914,25 @@ export class Evaluator {
       }
       if (steps === stepsBuf) {
         if (k === 0) continue;
-        steps = stepsBuf.slice(0, k);
-        vals = valsBuf.slice(0, k);
-      } else if (!steps.length) continue;
+        if (sink === undefined) {
+          steps = stepsBuf.slice(0, k);
+          vals = valsBuf.slice(0, k);
+        }
+      } else if (steps.length === 0) continue;
+      else k = steps.length;
       const labels = keepName || delayed ? s.labels : dropMetadata(s.labels);
-      out.push({ labels, dropName: !keepName, steps, vals });
+      if (sink === undefined) {
+        out.push({ labels, dropName: !keepName, steps, vals });
+        continue;
+      }
+      if (seen !== null) {
+        const key = labelsKey(labels);
+        if (seen.has(key)) throw new ExecutionError("vector cannot contain metrics with the same labelset");
+        seen.add(key);
+      }
+      sink(labels, !keepName, steps, vals, k);
     }
-    if (!delayed) {
+    if (!delayed && sink === undefined) {
       const seen = new Set<string>();
       for (const s of out) {
         const k = labelsKey(s.labels);
