@@ -56,6 +56,9 @@ function toInt64(f: number): number {
   return Math.trunc(f);
 }
 
+/** Aggregations that pick input series (with their labels) rather than reduce them. */
+const SELECTING = new Set(["topk", "bottomk", "limitk", "limit_ratio"]);
+
 /** Evaluates an aggregation over all steps. */
 export async function evalAggregate(ev: Evaluator, e: AggregateExpr): Promise<Value> {
   const n = ev.n;
@@ -101,10 +104,7 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr): Promise<Va
   // takes the function's output series one at a time: none of them is kept
   const streamed =
     op !== "count_values" &&
-    op !== "topk" &&
-    op !== "bottomk" &&
-    op !== "limitk" &&
-    op !== "limit_ratio" &&
+    !SELECTING.has(op) &&
     (await ev.streamRangeCall(e.expr, (labels, dropName, steps, vals, len) => {
       ev.st.check();
       acc.add(labels, dropName, steps, vals, len);
@@ -112,9 +112,7 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr): Promise<Va
   if (!streamed) {
     const series = await ev.evalVector(e.expr);
     if (op === "count_values") return countValues(ev, e, series, strParam);
-    if (op === "topk" || op === "bottomk" || op === "limitk" || op === "limit_ratio") {
-      return aggregateK(ev, e, series, param!);
-    }
+    if (SELECTING.has(op)) return aggregateK(ev, e, series, param!);
     for (const s of series) {
       ev.st.check();
       acc.add(s.labels, s.dropName, s.steps, s.vals, s.steps.length);

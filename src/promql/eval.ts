@@ -746,11 +746,20 @@ export class Evaluator {
     return true;
   }
 
+  /**
+   * Evaluates a range-function call. Every output series goes to `sink`; without one, they are
+   * copied into the returned vector.
+   */
   private async evalRangeFunction(
     e: Call,
     fn: (typeof RANGE_FUNCTIONS)[string],
     sink?: SeriesSink,
   ): Promise<Value> {
+    const out: StepSeries[] = [];
+    const emit: SeriesSink =
+      sink ??
+      ((labels, dropName, steps, vals, len) =>
+        out.push({ labels, dropName, steps: steps.slice(0, len), vals: vals.slice(0, len) }));
     const name = e.func.name;
     const args = e.args;
     let mi = args.findIndex((a) => {
@@ -827,7 +836,6 @@ export class Evaluator {
       };
     }
 
-    const out: StepSeries[] = [];
     const extended = arg.vs && (arg.vs.anchored || arg.vs.smoothed);
     const ext = extended ? new Extender(this.st.opts.lookbackDelta, arg.vs!.smoothed) : null;
     const isCounter = name === "rate" || name === "increase";
@@ -851,7 +859,7 @@ export class Evaluator {
         : null;
     const stepsBuf: number[] = [];
     const valsBuf: number[] = [];
-    const seen = sink !== undefined && !delayed ? new Set<string>() : null;
+    const seen = delayed ? null : new Set<string>();
     for (const s of arg.series) {
       this.st.check();
       const { t, v } = s;
@@ -912,33 +920,15 @@ export class Evaluator {
         valsBuf[k] = r;
         k++;
       }
-      if (steps === stepsBuf) {
-        if (k === 0) continue;
-        if (sink === undefined) {
-          steps = stepsBuf.slice(0, k);
-          vals = valsBuf.slice(0, k);
-        }
-      } else if (steps.length === 0) continue;
-      else k = steps.length;
+      if (steps !== stepsBuf) k = steps.length;
+      if (k === 0) continue;
       const labels = keepName || delayed ? s.labels : dropMetadata(s.labels);
-      if (sink === undefined) {
-        out.push({ labels, dropName: !keepName, steps, vals });
-        continue;
-      }
       if (seen !== null) {
         const key = labelsKey(labels);
         if (seen.has(key)) throw new ExecutionError("vector cannot contain metrics with the same labelset");
         seen.add(key);
       }
-      sink(labels, !keepName, steps, vals, k);
-    }
-    if (!delayed && sink === undefined) {
-      const seen = new Set<string>();
-      for (const s of out) {
-        const k = labelsKey(s.labels);
-        if (seen.has(k)) throw new ExecutionError("vector cannot contain metrics with the same labelset");
-        seen.add(k);
-      }
+      emit(labels, !keepName, steps, vals, k);
     }
     return { type: "vector", series: out };
   }

@@ -390,36 +390,19 @@ export class Block {
   }
 
   /**
-   * Reads and decodes the given chunks of one series: through `ranges` (records numbered from
-   * `first`) when the series was selected with others, else contiguous records with one read.
+   * Reads and decodes the given chunks of one series through `ranges`, where they are records
+   * `first`, `first + 1`, ... (a series selected with others shares its selection's reader); by
+   * default a reader of its own, which reads neighbouring records at once.
    */
-  loadChunks(metas: readonly ChunkMeta[], ranges: ChunkRangeReader | null = null, first = 0): XORChunk[] {
+  loadChunks(
+    metas: readonly ChunkMeta[],
+    ranges: ChunkRangeReader = new ChunkRangeReader(this.chunkReader, metas),
+    first = 0,
+  ): XORChunk[] {
     const out: XORChunk[] = new Array(metas.length);
-    if (ranges !== null) {
-      for (let k = 0; k < metas.length; k++) {
-        const m = metas[k]!;
-        out[k] = this.chunkAt(ranges.bytes(first + k), m.offset - ranges.base(first + k), m);
-      }
-      return out;
-    }
-    let i = 0;
-    while (i < metas.length) {
-      let j = i + 1;
-      const first = metas[i]!;
-      while (
-        j < metas.length &&
-        metas[j]!.file === first.file &&
-        metas[j]!.offset === metas[j - 1]!.offset + metas[j - 1]!.length
-      )
-        j++;
-      const last = metas[j - 1]!;
-      const buf = this.chunkReader.readRange(
-        first.file,
-        first.offset,
-        last.offset + last.length - first.offset,
-      );
-      for (let k = i; k < j; k++) out[k] = this.chunkAt(buf, metas[k]!.offset - first.offset, metas[k]!);
-      i = j;
+    for (let k = 0; k < metas.length; k++) {
+      const m = metas[k]!;
+      out[k] = this.chunkAt(ranges.bytes(first + k), m.offset - ranges.base(first + k), m);
     }
     return out;
   }
@@ -464,7 +447,7 @@ export class Block {
 /** A series read from a block; its chunks are loaded from disk on first iteration. */
 export class BlockSeries implements Series {
   private loaded: XORChunk[] | null = null;
-  private ranges: ChunkRangeReader | null = null;
+  private ranges: ChunkRangeReader | undefined;
   private first = 0;
 
   constructor(
@@ -612,13 +595,11 @@ export class BlockQuerier implements Querier {
       out.push(s);
       if (limit > 0 && out.length >= limit) break;
     }
-    if (out.length > 1) {
-      const ranges = block.rangeReader(out);
-      let first = 0;
-      for (const s of out) {
-        s.readThrough(ranges, first);
-        first += s.metas.length;
-      }
+    const ranges = block.rangeReader(out);
+    let first = 0;
+    for (const s of out) {
+      s.readThrough(ranges, first);
+      first += s.metas.length;
     }
     return out;
   }
